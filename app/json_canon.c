@@ -1,0 +1,518 @@
+#include "json_canon.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+/* Types of the override's (and a config's) top-level keys, from API.md. */
+enum ktype {
+	KT_STRING,	/* KT_STRING */
+	KT_OBJECT,	/* KT_OBJECT: any object; nested keys are the integration's */
+	KT_STRMAP,	/* KT_STRMAP: object whose values are strings */
+	KT_STRARRAY,	/* KT_STRARRAY: array of strings */
+	KT_ENUM,	/* KT_ENUM: one of `values` */
+	KT__MAX
+};
+
+static const char *const kt_names[KT__MAX] = {
+	"a string",			/* KT_STRING */
+	"an object",			/* KT_OBJECT */
+	"an object of strings",		/* KT_STRMAP */
+	"an array of strings",		/* KT_STRARRAY */
+	"one of the listed values",	/* KT_ENUM */
+};
+
+struct keydef {
+	const char *name;
+	enum ktype type;
+	const char *const *values;	/* KT_ENUM, NULL-terminated */
+	const char *const *formats;	/* allowed "format" inside, or NULL */
+};
+
+static const char *const qaf_values[] = { "comma", "brackets", "indices", "repeat", NULL };
+static const char *const auth_formats[] = { "bearer", "header", "basic", NULL };
+static const char *const page_formats[] = { "page", "cursor", "link_header", "offset",
+					   "range", "dynamic", NULL };
+
+static const struct keydef topkeys[] = {
+	{ "base_url", KT_STRING, NULL, NULL },
+	{ "label", KT_STRING, NULL, NULL },
+	{ "logo", KT_STRING, NULL, NULL },
+	{ "icon", KT_STRING, NULL, NULL },
+	{ "headers", KT_STRMAP, NULL, NULL },
+	{ "query", KT_STRMAP, NULL, NULL },
+	{ "query_array_format", KT_ENUM, qaf_values, NULL },
+	{ "actions", KT_OBJECT, NULL, NULL },
+	{ "credentials", KT_OBJECT, NULL, NULL },
+	{ "authorization", KT_OBJECT, NULL, auth_formats },
+	{ "pagination", KT_OBJECT, NULL, page_formats },
+	{ "rate_limit", KT_OBJECT, NULL, NULL },
+	{ "resources", KT_OBJECT, NULL, NULL },
+	{ "tool_tags", KT_OBJECT, NULL, NULL },
+	{ "webhook", KT_OBJECT, NULL, NULL },
+	{ "error_expression", KT_STRING, NULL, NULL },
+	{ "description", KT_STRING, NULL, NULL },
+	{ "tags", KT_STRARRAY, NULL, NULL },
+	{ "environment_variables", KT_OBJECT, NULL, NULL },
+};
+#define NTOPKEYS (sizeof(topkeys) / sizeof(topkeys[0]))
+
+struct keyslot {
+	const char *key;	/* NULL = empty */
+	size_t len;
+	uint32_t hash;
+};
+
+struct frame {
+	bool is_map;
+	const char *key;	/* the current key (maps) */
+	size_t klen;
+	size_t index;		/* the current element (arrays) */
+	struct keyslot *set;	/* keys seen, open addressing */
+	size_t cap, count;
+};
+
+enum event {
+	EV_SCALAR,	/* EV_SCALAR: null, boolean or number */
+	EV_STRING,	/* EV_STRING */
+	EV_MAP,		/* EV_MAP: an object begins */
+	EV_ARRAY,	/* EV_ARRAY: an array begins */
+};
+
+struct jc {
+	struct arena *a;
+	const char *prefix;
+	unsigned max_depth;
+	yajl_handle parser;
+	yajl_gen full, red;
+	struct frame *stack;
+	unsigned depth;			/* open containers */
+	const struct keydef *top;	/* definition of the current top-level key */
+	unsigned red_skip;		/* >0: redacted copy skips until depth < this */
+	bool failed;
+	bool oom;
+	const char *fail_path, *fail_msg;
+};
+
+static uint32_t fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* Builds "prefix.a.b[3]" for the current position (plus `extra` key). */
+static const char *cur_path(struct jc *j, const char *extra, size_t elen)
+{
+	size_t len = strlen(j->prefix) + elen + 2;
+	char *p, *w;
+
+	for (unsigned i = 0; i < j->depth; i++)
+		len += j->stack[i].is_map ? j->stack[i].klen + 1 : 24;
+	p = arena_alloc(j->a, len);
+	if (p == NULL)
+		return j->prefix;
+	w = p + sprintf(p, "%s", j->prefix);
+	for (unsigned i = 0; i < j->depth; i++) {
+		const struct frame *f = &j->stack[i];
+
+		if (f->is_map && f->key != NULL) {
+			*w++ = '.';
+			memcpy(w, f->key, f->klen);
+			w += f->klen;
+		} else if (!f->is_map) {
+			w += sprintf(w, "[%zu]", f->index);
+		}
+	}
+	if (extra != NULL) {
+		*w++ = '.';
+		memcpy(w, extra, elen);
+		w += elen;
+	}
+	*w = '\0';
+	return p;
+}
+
+static int fail(struct jc *j, const char *path, const char *msg)
+{
+	if (!j->failed) {
+		j->failed = true;
+		j->fail_path = path != NULL ? path : cur_path(j, NULL, 0);
+		j->fail_msg = msg;
+	}
+	return 0;	/* cancels the parse */
+}
+
+static int fail_oom(struct jc *j)
+{
+	j->oom = true;
+	return fail(j, j->prefix, "out of memory");
+}
+
+/* Records `key` in the frame's set. 1 if new, 0 if a duplicate, -1 oom. */
+static int key_add(struct jc *j, struct frame *f, const char *key, size_t n)
+{
+	uint32_t h = fnv1a(key, n);
+
+	if (f->count * 2 >= f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 16;
+		struct keyslot *ns = arena_calloc(j->a, ncap * sizeof(*ns));
+
+		if (ns == NULL)
+			return -1;
+		for (size_t i = 0; i < f->cap; i++)
+			if (f->set[i].key != NULL) {
+				size_t k = f->set[i].hash & (ncap - 1);
+
+				while (ns[k].key != NULL)
+					k = (k + 1) & (ncap - 1);
+				ns[k] = f->set[i];
+			}
+		f->set = ns;
+		f->cap = ncap;
+	}
+	for (size_t k = h & (f->cap - 1);; k = (k + 1) & (f->cap - 1)) {
+		struct keyslot *s = &f->set[k];
+
+		if (s->key == NULL) {
+			s->key = key;
+			s->len = n;
+			s->hash = h;
+			f->count++;
+			return 1;
+		}
+		if (s->hash == h && s->len == n && memcmp(s->key, key, n) == 0)
+			return 0;
+	}
+}
+
+static bool in_set(const char *const *set, const unsigned char *s, size_t n)
+{
+	for (; *set != NULL; set++)
+		if (strlen(*set) == n && memcmp(*set, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* Checks a value (or container start) against the top-level table. */
+static int check_value(struct jc *j, enum event ev, const unsigned char *s, size_t n)
+{
+	const struct keydef *k = j->top;
+
+	if (j->depth == 0) {
+		if (ev != EV_MAP)
+			return fail(j, j->prefix, "must be a JSON object");
+		return 1;
+	}
+	if (k == NULL)
+		return 1;
+	if (j->depth == 1) {	/* the value of a top-level key */
+		bool ok;
+
+		switch (k->type) {
+		case KT_STRING: ok = ev == EV_STRING; break;
+		case KT_ENUM: ok = ev == EV_STRING && in_set(k->values, s, n); break;
+		case KT_STRARRAY: ok = ev == EV_ARRAY; break;
+		default: ok = ev == EV_MAP; break;
+		}
+		if (!ok) {
+			char *m = arena_alloc(j->a, 128);
+
+			if (m == NULL)
+				return fail_oom(j);
+			if (k->type == KT_ENUM) {
+				snprintf(m, 128, "must be one of:");
+				for (const char *const *v = k->values; *v; v++)
+					snprintf(m + strlen(m), 128 - strlen(m), " %s", *v);
+			} else {
+				snprintf(m, 128, "must be %s", kt_names[k->type]);
+			}
+			return fail(j, NULL, m);
+		}
+		return 1;
+	}
+	if (j->depth == 2) {	/* inside a top-level container */
+		if ((k->type == KT_STRMAP || k->type == KT_STRARRAY) && ev != EV_STRING)
+			return fail(j, NULL, "must be a string");
+		if (k->formats != NULL && j->stack[1].is_map &&
+		    j->stack[1].klen == 6 && memcmp(j->stack[1].key, "format", 6) == 0 &&
+		    (ev != EV_STRING || !in_set(k->formats, s, n))) {
+			char *m = arena_alloc(j->a, 160);
+
+			if (m == NULL)
+				return fail_oom(j);
+			snprintf(m, 160, "must be one of:");
+			for (const char *const *v = k->formats; *v; v++)
+				snprintf(m + strlen(m), 160 - strlen(m), " %s", *v);
+			return fail(j, NULL, m);
+		}
+	}
+	return 1;
+}
+
+/* True when the value about to be emitted is a credentials ... client.secret. */
+static bool is_secret(const struct jc *j)
+{
+	const struct frame *f, *p;
+
+	if (j->depth < 3 || j->stack[0].key == NULL)
+		return false;
+	if (j->stack[0].klen != 11 || memcmp(j->stack[0].key, "credentials", 11) != 0)
+		return false;
+	f = &j->stack[j->depth - 1];
+	p = &j->stack[j->depth - 2];
+	return f->is_map && p->is_map && f->klen == 6 && memcmp(f->key, "secret", 6) == 0 &&
+	       p->klen == 6 && memcmp(p->key, "client", 6) == 0;
+}
+
+/* Common work before any value: type checks, then decides what the
+ * redacted copy does. Returns 0 to cancel; sets *to_red. */
+static int before_value(struct jc *j, enum event ev, const unsigned char *s,
+			size_t n, bool *to_red)
+{
+	if (!check_value(j, ev, s, n))
+		return 0;
+	*to_red = j->red != NULL && j->red_skip == 0;
+	if (*to_red && is_secret(j)) {
+		yajl_gen_string(j->red, (const unsigned char *)JC_REDACTED,
+				sizeof(JC_REDACTED) - 1);
+		*to_red = false;
+		if (ev == EV_MAP || ev == EV_ARRAY)
+			j->red_skip = j->depth + 1;
+	}
+	return 1;
+}
+
+static void after_value(struct jc *j)
+{
+	if (j->depth > 0 && !j->stack[j->depth - 1].is_map)
+		j->stack[j->depth - 1].index++;
+}
+
+#define EMIT(j, to_red, call) do { \
+	yajl_gen g_ = (j)->full; call; \
+	if (to_red) { g_ = (j)->red; call; } \
+} while (0)
+
+static int cb_null(void *ctx)
+{
+	struct jc *j = ctx;
+	bool r;
+
+	if (!before_value(j, EV_SCALAR, NULL, 0, &r))
+		return 0;
+	EMIT(j, r, yajl_gen_null(g_));
+	after_value(j);
+	return 1;
+}
+
+static int cb_bool(void *ctx, int v)
+{
+	struct jc *j = ctx;
+	bool r;
+
+	if (!before_value(j, EV_SCALAR, NULL, 0, &r))
+		return 0;
+	EMIT(j, r, yajl_gen_bool(g_, v));
+	after_value(j);
+	return 1;
+}
+
+static int cb_number(void *ctx, const char *s, size_t n)
+{
+	struct jc *j = ctx;
+	bool r;
+
+	if (!before_value(j, EV_SCALAR, NULL, 0, &r))
+		return 0;
+	EMIT(j, r, yajl_gen_number(g_, s, n));
+	after_value(j);
+	return 1;
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct jc *j = ctx;
+	bool r;
+
+	if (!before_value(j, EV_STRING, s, n, &r))
+		return 0;
+	EMIT(j, r, yajl_gen_string(g_, s, n));
+	after_value(j);
+	return 1;
+}
+
+static int open_container(struct jc *j, bool is_map)
+{
+	struct frame *f;
+	bool r;
+
+	if (!before_value(j, is_map ? EV_MAP : EV_ARRAY, NULL, 0, &r))
+		return 0;
+	if (j->depth >= j->max_depth)
+		return fail(j, NULL, "nested too deeply");
+	if (is_map)
+		EMIT(j, r, yajl_gen_map_open(g_));
+	else
+		EMIT(j, r, yajl_gen_array_open(g_));
+	f = &j->stack[j->depth++];
+	memset(f, 0, sizeof(*f));
+	f->is_map = is_map;
+	return 1;
+}
+
+static int close_container(struct jc *j, bool is_map)
+{
+	bool r = j->red != NULL && j->red_skip == 0;
+
+	if (is_map)
+		EMIT(j, r, yajl_gen_map_close(g_));
+	else
+		EMIT(j, r, yajl_gen_array_close(g_));
+	j->depth--;
+	if (j->red_skip != 0 && j->depth < j->red_skip)
+		j->red_skip = 0;
+	if (j->depth == 1)
+		j->top = NULL;
+	after_value(j);
+	return 1;
+}
+
+static int cb_map_open(void *ctx) { return open_container(ctx, true); }
+static int cb_map_close(void *ctx) { return close_container(ctx, true); }
+static int cb_array_open(void *ctx) { return open_container(ctx, false); }
+static int cb_array_close(void *ctx) { return close_container(ctx, false); }
+
+static int cb_key(void *ctx, const unsigned char *key, size_t n)
+{
+	struct jc *j = ctx;
+	struct frame *f = &j->stack[j->depth - 1];
+	char *copy = arena_strndup(j->a, (const char *)key, n);
+	int added;
+
+	if (copy == NULL)
+		return fail_oom(j);
+	added = key_add(j, f, copy, n);
+	if (added < 0)
+		return fail_oom(j);
+	if (added == 0)
+		return fail(j, cur_path(j, copy, n), "duplicate key");
+	if (j->depth == 1) {
+		j->top = NULL;
+		for (size_t i = 0; i < NTOPKEYS; i++)
+			if (strlen(topkeys[i].name) == n && memcmp(topkeys[i].name, key, n) == 0)
+				j->top = &topkeys[i];
+		if (j->top == NULL)
+			return fail(j, cur_path(j, copy, n), "unknown key");
+	}
+	f->key = copy;
+	f->klen = n;
+	yajl_gen_string(j->full, key, n);
+	if (j->red != NULL && j->red_skip == 0)
+		yajl_gen_string(j->red, key, n);
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	cb_null, cb_bool, NULL, NULL, cb_number, cb_string,
+	cb_map_open, cb_key, cb_map_close, cb_array_open, cb_array_close,
+};
+
+static void free_parser(void *p) { yajl_free(p); }
+static void free_gen(void *g) { yajl_gen_free(g); }
+
+struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
+		  bool want_redacted)
+{
+	struct jc *j = arena_calloc(a, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->a = a;
+	j->prefix = path_prefix;
+	j->max_depth = max_depth;
+	j->stack = arena_alloc(a, (max_depth + 1) * sizeof(*j->stack));
+	if (j->stack == NULL)
+		return NULL;
+	j->parser = yajl_alloc(&callbacks, NULL, j);
+	if (j->parser == NULL || arena_cleanup_add(a, free_parser, j->parser) < 0)
+		goto oom;
+	j->full = yajl_gen_alloc(NULL);
+	if (j->full == NULL || arena_cleanup_add(a, free_gen, j->full) < 0)
+		goto oom_gen;
+	if (want_redacted) {
+		j->red = yajl_gen_alloc(NULL);
+		if (j->red == NULL || arena_cleanup_add(a, free_gen, j->red) < 0) {
+			if (j->red != NULL)
+				yajl_gen_free(j->red);
+			return NULL;
+		}
+	}
+	return j;
+oom_gen:
+	if (j->full != NULL)
+		yajl_gen_free(j->full);
+	return NULL;
+oom:
+	if (j->parser != NULL)
+		yajl_free(j->parser);
+	return NULL;
+}
+
+/* Maps a yajl error to a failure when no callback set one. */
+static int parse_status(struct jc *j, yajl_status st)
+{
+	if (st == yajl_status_ok)
+		return 0;
+	if (!j->failed) {
+		/* yajl's own text names the byte; keep it out of responses. */
+		j->failed = true;
+		j->fail_path = j->prefix;
+		j->fail_msg = "is not valid JSON (syntax error, truncated input or invalid UTF-8)";
+	}
+	return -1;
+}
+
+int jc_feed(struct jc *j, const void *buf, size_t n)
+{
+	if (j->failed)
+		return -1;
+	return parse_status(j, yajl_parse(j->parser, buf, n));
+}
+
+int jc_finish(struct jc *j)
+{
+	if (j->failed)
+		return -1;
+	return parse_status(j, yajl_complete_parse(j->parser));
+}
+
+void jc_failure(const struct jc *j, const char **path, const char **message)
+{
+	*path = j->fail_path != NULL ? j->fail_path : j->prefix;
+	*message = j->fail_msg != NULL ? j->fail_msg : "is invalid";
+}
+
+static const char *gen_out(yajl_gen g, size_t *len)
+{
+	const unsigned char *buf;
+
+	if (g == NULL || yajl_gen_get_buf(g, &buf, len) != yajl_gen_status_ok)
+		return NULL;
+	return (const char *)buf;
+}
+
+const char *jc_output(struct jc *j, size_t *len)
+{
+	return gen_out(j->full, len);
+}
+
+const char *jc_redacted(struct jc *j, size_t *len)
+{
+	return gen_out(j->red, len);
+}

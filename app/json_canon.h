@@ -1,0 +1,48 @@
+/*
+ * Streaming JSON canonicaliser for integration configs and overrides.
+ *
+ * Bytes are fed in chunks of any size; yajl parses them (UTF-8 validation
+ * on, no comments) and every event is re-emitted by yajl_gen into compact
+ * canonical JSON: what is stored, and later copied into responses
+ * verbatim. While parsing it rejects, as soon as they are seen: nesting
+ * deeper than max_depth, duplicate keys in any object, a top level that is
+ * not an object, and top-level keys or types outside the override table of
+ * API.md. Optionally it emits a second, redacted copy in which every
+ * credentials...client.secret value is replaced by JC_REDACTED.
+ */
+#ifndef ENVINT_JSON_CANON_H
+#define ENVINT_JSON_CANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+/* What a caller who does not own an integration sees instead of a secret. */
+#define JC_REDACTED "[REDACTED]"
+
+struct jc;
+
+/* Creates a canonicaliser whose state lives in `a` (yajl objects are
+ * registered as arena cleanups). `path_prefix` names the value in failure
+ * paths ("override", "config"). NULL when out of memory. */
+struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
+		  bool want_redacted);
+
+/* Feeds a chunk. 0, or -1 once the input is rejected (see jc_failure). */
+int jc_feed(struct jc *j, const void *buf, size_t n);
+
+/* Ends the input. 0, or -1 when it is incomplete or rejected. */
+int jc_finish(struct jc *j);
+
+/* After a -1: the failing path ("override.headers") and a message; both
+ * live in the arena. */
+void jc_failure(const struct jc *j, const char **path, const char **message);
+
+/* After jc_finish: the canonical text (and the redacted one, or NULL when
+ * not wanted). Owned by the canonicaliser's yajl_gen, valid until the
+ * arena is reset. */
+const char *jc_output(struct jc *j, size_t *len);
+const char *jc_redacted(struct jc *j, size_t *len);
+
+#endif

@@ -1,0 +1,92 @@
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../handlers/handlers.h"
+#include "auth.h"
+
+static const struct route routes[ROUTE__MAX] = {
+	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */
+	  { [M_GET] = healthz_get } },
+	{ "/environment-integration", true, true,	/* ROUTE_EI_ITEM */
+	  { [M_GET] = envint_get } },
+};
+
+enum route_id router_match(struct arena *a, const char *path, const char **param)
+{
+	size_t n = strlen(path);
+
+	*param = NULL;
+	/* One trailing slash is tolerated: "/healthz/" is "/healthz". */
+	if (n > 1 && path[n - 1] == '/')
+		n--;
+	for (int i = 0; i < ROUTE__MAX; i++) {
+		size_t plen = strlen(routes[i].prefix);
+		const char *seg;
+		size_t slen;
+
+		if (n < plen || memcmp(path, routes[i].prefix, plen) != 0)
+			continue;
+		if (!routes[i].item) {
+			if (n == plen)
+				return (enum route_id)i;
+			continue;
+		}
+		if (n <= plen + 1 || path[plen] != '/')
+			continue;
+		seg = path + plen + 1;
+		slen = n - plen - 1;
+		if (memchr(seg, '/', slen) != NULL)
+			continue;
+		*param = arena_strndup(a, seg, slen);
+		if (*param == NULL)
+			return ROUTE__MAX;
+		return (enum route_id)i;
+	}
+	return ROUTE__MAX;
+}
+
+void router_allow(enum route_id id, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int m = 0; m < M__MAX; m++) {
+		if (routes[id].methods[m] == NULL)
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s",
+				 used ? ", " : "", http_method_names[m]);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+}
+
+void router_dispatch(struct req *r)
+{
+	enum route_id id;
+	handler_fn fn;
+
+	if (r->path == NULL) {
+		req_reply_error(r, 404, "no such route");
+		return;
+	}
+	id = router_match(r->arena, r->path, &r->param);
+	if (id == ROUTE__MAX) {
+		req_reply_error(r, 404, "no such route");
+		return;
+	}
+	fn = routes[id].methods[r->method];
+	if (fn == NULL) {
+		char allow[64];
+
+		router_allow(id, allow, sizeof(allow));
+		req_header(r, "Allow", allow);
+		req_reply_error(r, 405, "method not allowed on this route");
+		return;
+	}
+	if (routes[id].needs_auth && auth_or_reply(r) < 0)
+		return;
+	fn(r);
+}

@@ -1,0 +1,145 @@
+#include "admin_db.h"
+
+#include <uuid/uuid.h>
+
+static void bind_opt_str(MYSQL_BIND *b, const char *s, unsigned long *len)
+{
+	if (s == NULL) {
+		bind_null(b);
+		return;
+	}
+	*len = strlen(s);
+	bind_str(b, s, len);
+}
+
+enum db_err db_team_insert(struct db *db, const unsigned char id[16],
+			   const struct team_row *t)
+{
+	MYSQL_BIND p[8];
+	unsigned long l16 = 16, lname = 0, ldom = 0, llogo = 0, ltos = 0;
+	signed char ver = t->is_verified, wl = t->is_white_label,
+		    imp = t->allow_impersonation;
+
+	bind_bin(&p[0], id, &l16);
+	bind_opt_str(&p[1], t->name, &lname);
+	bind_opt_str(&p[2], t->domain, &ldom);
+	bind_opt_str(&p[3], t->logo, &llogo);
+	bind_tiny(&p[4], &ver);
+	bind_tiny(&p[5], &wl);
+	bind_opt_str(&p[6], t->tos_link, &ltos);
+	bind_tiny(&p[7], &imp);
+	return db_exec(db, STMT_TEAM_INSERT, p, NULL, NULL);
+}
+
+enum db_err db_env_insert(struct db *db, const unsigned char id[16],
+			  const unsigned char team_id[16], const char *name)
+{
+	MYSQL_BIND p[3];
+	unsigned long l16 = 16, lname = strlen(name);
+
+	bind_bin(&p[0], id, &l16);
+	bind_bin(&p[1], team_id, &l16);
+	bind_str(&p[2], name, &lname);
+	return db_exec(db, STMT_ENV_INSERT, p, NULL, NULL);
+}
+
+/* Runs a statement that selects one BINARY(16) column; copies the first row. */
+static enum db_err select_id(struct db *db, enum db_stmt id, MYSQL_BIND *p,
+			     unsigned char out[16])
+{
+	MYSQL_BIND r[1];
+	unsigned long len = 16;
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&r[0], out, &len);
+	r[0].buffer_length = 16;
+	rc = db_exec(db, id, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+}
+
+enum db_err db_env_team(struct db *db, const unsigned char env_id[16],
+			unsigned char team_id[16])
+{
+	MYSQL_BIND p[1];
+	unsigned long l16 = 16;
+
+	bind_bin(&p[0], env_id, &l16);
+	return select_id(db, STMT_ENV_TEAM, p, team_id);
+}
+
+enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16],
+				  const struct integration_row *i,
+				  unsigned char id_out[16])
+{
+	MYSQL_BIND p[8], q[2];
+	unsigned char id[16];
+	unsigned long l16 = 16, lname = strlen(i->name), lcat = strlen(i->category),
+		      lshare = strlen(i->sharing), lcfg = i->config_len,
+		      lpub = i->config_public_len;
+	signed char beta = i->is_beta;
+	enum db_err rc;
+
+	uuid_generate_random(id);
+	bind_bin(&p[0], id, &l16);
+	bind_bin(&p[1], team_id, &l16);
+	bind_str(&p[2], i->name, &lname);
+	bind_str(&p[3], i->category, &lcat);
+	bind_tiny(&p[4], &beta);
+	bind_str(&p[5], i->sharing, &lshare);
+	bind_str(&p[6], i->config, &lcfg);
+	bind_str(&p[7], i->config_public, &lpub);
+	rc = db_exec(db, STMT_INTEGRATION_UPSERT, p, NULL, NULL);
+	if (rc != DB_OK)
+		return rc;
+	bind_bin(&q[0], team_id, &l16);
+	bind_str(&q[1], i->name, &lname);
+	return select_id(db, STMT_INTEGRATION_ID, q, id_out);
+}
+
+enum db_err db_ei_install(struct db *db, const unsigned char id[16],
+			  const unsigned char env_id[16],
+			  const unsigned char integration_id[16],
+			  bool show_in_catalog, bool is_enabled,
+			  const char *override, size_t override_len)
+{
+	MYSQL_BIND p[6];
+	unsigned long l16 = 16, lov = override_len;
+	signed char cat = show_in_catalog, en = is_enabled;
+	enum db_err rc;
+
+	bind_bin(&p[0], id, &l16);
+	bind_bin(&p[1], integration_id, &l16);
+	bind_tiny(&p[2], &cat);
+	bind_tiny(&p[3], &en);
+	if (override != NULL)
+		bind_str(&p[4], override, &lov);
+	else
+		bind_null(&p[4]);
+	bind_bin(&p[5], env_id, &l16);
+	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
+	if (rc == DB_OK && db_affected(db, STMT_EI_INSTALL) == 0)
+		rc = DB_NOTFOUND;
+	return rc;
+}
+
+enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out)
+{
+	MYSQL_BIND r[1];
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_u64(&r[0], out);
+	rc = db_exec(db, id, NULL, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+}

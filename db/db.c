@@ -1,0 +1,426 @@
+#include "db.h"
+
+#include <errno.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../app/log.h"
+
+/* A lost connection is retried once only when the failure came fast (the
+ * server restarted under an idle connection). A slow failure means a hung
+ * or unreachable server: retrying would double the caller's wait. */
+#define DB_FAST_FAILURE_MS 1000
+
+/* After a failed connect, requests fail fast for this long instead of each
+ * waiting for their own connect timeout against an unreachable server. */
+#define DB_CONNECT_BACKOFF_MS 250
+
+struct db {
+	const struct config *cfg;
+	unsigned flags;
+	MYSQL *conn;		/* NULL while disconnected */
+	MYSQL_STMT *stmts[STMT__MAX];
+	bool in_tx;
+	bool schema_ok;		/* checked once per process */
+	bool fatal;
+	long long retry_at_ms;	/* no connect attempt before this */
+};
+
+/* The session every connection runs with: UTC, strict, no surprises. */
+static const char session_sql[] =
+	"SET time_zone = '+00:00',"
+	" sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+	"ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'";
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Errors that mean the connection is gone (or never came): reconnect. */
+static bool errno_is_lost(unsigned e)
+{
+	switch (e) {
+	case CR_CONNECTION_ERROR:	/* 2002 */
+	case CR_CONN_HOST_ERROR:	/* 2003 */
+	case CR_SERVER_GONE_ERROR:	/* 2006 */
+	case CR_SERVER_LOST:		/* 2013 */
+	case CR_SERVER_LOST_EXTENDED:	/* 2055 */
+	case CR_COMMANDS_OUT_OF_SYNC:	/* 2014: the connection is unusable */
+	case ER_SERVER_SHUTDOWN:	/* 1053 */
+	case ER_CONNECTION_KILLED:	/* 1927 */
+	case 4031:			/* ER_CLIENT_INTERACTION_TIMEOUT */
+	case ER_CON_COUNT_ERROR:	/* 1040: too many connections */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum db_err classify(unsigned e)
+{
+	if (errno_is_lost(e))
+		return DB_UNAVAILABLE;
+	switch (e) {
+	case ER_DUP_ENTRY:
+	case ER_DUP_ENTRY_WITH_KEY_NAME:
+	case ER_NO_REFERENCED_ROW_2:
+	case ER_ROW_IS_REFERENCED_2:
+		return DB_CONFLICT;
+	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_WAIT_TIMEOUT:
+		return DB_UNAVAILABLE;	/* transient: the client may retry */
+	default:
+		return DB_ERR;
+	}
+}
+
+static void disconnect(struct db *db)
+{
+	for (int i = 0; i < STMT__MAX; i++)
+		if (db->stmts[i] != NULL) {
+			mysql_stmt_close(db->stmts[i]);
+			db->stmts[i] = NULL;
+		}
+	if (db->conn != NULL) {
+		mysql_close(db->conn);
+		db->conn = NULL;
+	}
+	db->in_tx = false;
+}
+
+struct db *db_new(const struct config *cfg, unsigned flags)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->cfg = cfg;
+	db->flags = flags;
+	return db;
+}
+
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	free(db);
+}
+
+/* Reads the schema version on a fresh connection; an old schema is fatal. */
+static enum db_err check_schema(struct db *db)
+{
+	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	unsigned long version = 0;
+
+	if (mysql_real_query(db->conn, sql, sizeof(sql) - 1) != 0 ||
+	    (res = mysql_store_result(db->conn)) == NULL) {
+		unsigned e = mysql_errno(db->conn);
+
+		log_error("db: reading schema_version: errno %u: %s (run envintctl migrate)",
+			  e, mysql_error(db->conn));
+		disconnect(db);
+		if (errno_is_lost(e))
+			return DB_UNAVAILABLE;
+		db->fatal = true;
+		return DB_ERR;
+	}
+	row = mysql_fetch_row(res);
+	if (row != NULL && row[0] != NULL)
+		version = strtoul(row[0], NULL, 10);
+	mysql_free_result(res);
+	if (version < DB_SCHEMA_VERSION) {
+		log_error("db: schema version %lu is older than %d; run envintctl migrate",
+			  version, DB_SCHEMA_VERSION);
+		disconnect(db);
+		db->fatal = true;
+		return DB_ERR;
+	}
+	db->schema_ok = true;
+	return DB_OK;
+}
+
+enum db_err db_connect(struct db *db)
+{
+	const struct config *c = db->cfg;
+	unsigned timeout = c->db_timeout;
+	my_bool yes = 1;
+	unsigned long cflags = CLIENT_FOUND_ROWS;
+	MYSQL *m;
+
+	if (db->conn != NULL)
+		return DB_OK;
+	if (now_ms() < db->retry_at_ms)
+		return DB_UNAVAILABLE;
+	m = mysql_init(NULL);
+	if (m == NULL) {
+		log_error("db: mysql_init: out of memory");
+		return DB_ERR;
+	}
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(m, MYSQL_REPORT_DATA_TRUNCATION, &yes);
+	mysql_options(m, MYSQL_INIT_COMMAND, session_sql);
+	/* No MYSQL_OPT_RECONNECT: a silent reconnect would drop transactions
+	 * and prepared statements behind our back. */
+	if (db->flags & DB_MULTI_STATEMENTS)
+		cflags |= CLIENT_MULTI_STATEMENTS;
+	if (mysql_real_connect(m, c->db_socket[0] ? NULL : c->db_host, c->db_user,
+			       c->db_password, c->db_name, c->db_port,
+			       c->db_socket[0] ? c->db_socket : NULL, cflags) == NULL) {
+		log_error("db: connect to %s failed: errno %u, sqlstate %s: %s",
+			  c->db_socket[0] ? c->db_socket : c->db_host,
+			  mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
+		mysql_close(m);
+		db->retry_at_ms = now_ms() + DB_CONNECT_BACKOFF_MS;
+		return DB_UNAVAILABLE;
+	}
+	db->conn = m;
+	db->retry_at_ms = 0;
+	log_debug("db: connected (thread %lu)", mysql_thread_id(m));
+	if ((db->flags & DB_CHECK_SCHEMA) && !db->schema_ok)
+		return check_schema(db);
+	return DB_OK;
+}
+
+bool db_fatal(const struct db *db)
+{
+	return db->fatal;
+}
+
+enum db_err db_ping(struct db *db)
+{
+	bool was_connected = db->conn != NULL;
+	long long t0 = now_ms();
+	enum db_err rc = db_connect(db);
+
+	if (rc != DB_OK)
+		return rc;
+	if (mysql_ping(db->conn) == 0)
+		return DB_OK;
+	log_warn("db: ping failed: errno %u: %s", mysql_errno(db->conn),
+		 mysql_error(db->conn));
+	disconnect(db);
+	if (!was_connected || now_ms() - t0 >= DB_FAST_FAILURE_MS)
+		return DB_UNAVAILABLE;
+	db->retry_at_ms = 0;
+	rc = db_connect(db);
+	if (rc != DB_OK)
+		return rc;
+	if (mysql_ping(db->conn) == 0)
+		return DB_OK;
+	disconnect(db);
+	return DB_UNAVAILABLE;
+}
+
+/* Logs a statement error once and maps it; drops the connection if lost. */
+static enum db_err stmt_fail(struct db *db, enum db_stmt id, MYSQL_STMT *st,
+			     const char *step)
+{
+	unsigned e = st != NULL ? mysql_stmt_errno(st) : mysql_errno(db->conn);
+	const char *state = st != NULL ? mysql_stmt_sqlstate(st) : mysql_sqlstate(db->conn);
+	const char *msg = st != NULL ? mysql_stmt_error(st) : mysql_error(db->conn);
+	enum db_err rc = classify(e);
+
+	if (rc == DB_CONFLICT)
+		log_debug("db: %s %s: errno %u, sqlstate %s: %s",
+			  stmt_defs[id].name, step, e, state, msg);
+	else
+		log_error("db: %s %s: errno %u, sqlstate %s: %s",
+			  stmt_defs[id].name, step, e, state, msg);
+	if (errno_is_lost(e))
+		disconnect(db);
+	return rc;
+}
+
+static enum db_err prepare(struct db *db, enum db_stmt id, MYSQL_STMT **out)
+{
+	MYSQL_STMT *st = db->stmts[id];
+	const char *sql = stmt_defs[id].sql;
+
+	if (st == NULL) {
+		st = mysql_stmt_init(db->conn);
+		if (st == NULL)
+			return stmt_fail(db, id, NULL, "init");
+		if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+			enum db_err rc = stmt_fail(db, id, st, "prepare");
+
+			mysql_stmt_close(st);
+			return rc;
+		}
+		db->stmts[id] = st;
+	}
+	*out = st;
+	return DB_OK;
+}
+
+/* One attempt: prepare if needed, bind, execute, store. */
+static enum db_err exec_once(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+			     MYSQL_BIND *results, MYSQL_STMT **out)
+{
+	MYSQL_STMT *st = NULL;
+	enum db_err rc = db_connect(db);
+
+	if (rc != DB_OK)
+		return rc;
+	rc = prepare(db, id, &st);
+	if (rc != DB_OK)
+		return rc;
+	if (params != NULL && mysql_stmt_bind_param(st, params) != 0)
+		return stmt_fail(db, id, st, "bind_param");
+	if (mysql_stmt_execute(st) != 0)
+		return stmt_fail(db, id, st, "execute");
+	if (mysql_stmt_field_count(st) == 0)
+		return DB_OK;
+	if (results != NULL && mysql_stmt_bind_result(st, results) != 0)
+		return stmt_fail(db, id, st, "bind_result");
+	if (mysql_stmt_store_result(st) != 0)
+		return stmt_fail(db, id, st, "store_result");
+	if (out != NULL)
+		*out = st;
+	else
+		mysql_stmt_free_result(st);
+	return DB_OK;
+}
+
+enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+		    MYSQL_BIND *results, MYSQL_STMT **out)
+{
+	bool was_connected = db->conn != NULL;
+	bool in_tx = db->in_tx;
+	long long t0 = now_ms();
+	enum db_err rc = exec_once(db, id, params, results, out);
+
+	/* A connection that died while idle shows up here first. Retrying is
+	 * safe only when the statement is idempotent and no transaction held
+	 * earlier work that the lost connection rolled back. */
+	if (rc == DB_UNAVAILABLE && was_connected && db->conn == NULL &&
+	    stmt_defs[id].idempotent && !in_tx && now_ms() - t0 < DB_FAST_FAILURE_MS) {
+		log_info("db: connection lost; reconnecting for %s", stmt_defs[id].name);
+		db->retry_at_ms = 0;
+		rc = exec_once(db, id, params, results, out);
+	}
+	return rc;
+}
+
+int db_fetch(MYSQL_STMT *st)
+{
+	switch (mysql_stmt_fetch(st)) {
+	case 0:
+	case MYSQL_DATA_TRUNCATED:
+		return 1;
+	case MYSQL_NO_DATA:
+		return 0;
+	default:
+		log_error("db: fetch: errno %u: %s", mysql_stmt_errno(st),
+			  mysql_stmt_error(st));
+		return -1;
+	}
+}
+
+void db_done(MYSQL_STMT *st)
+{
+	if (st != NULL)
+		mysql_stmt_free_result(st);
+}
+
+unsigned long long db_affected(struct db *db, enum db_stmt id)
+{
+	return db->stmts[id] != NULL ? mysql_stmt_affected_rows(db->stmts[id]) : 0;
+}
+
+static enum db_err run_simple(struct db *db, const char *sql, const char *what)
+{
+	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0) {
+		unsigned e = mysql_errno(db->conn);
+
+		log_error("db: %s: errno %u, sqlstate %s: %s", what, e,
+			  mysql_sqlstate(db->conn), mysql_error(db->conn));
+		if (errno_is_lost(e))
+			disconnect(db);
+		return classify(e);
+	}
+	return DB_OK;
+}
+
+enum db_err db_begin(struct db *db)
+{
+	enum db_err rc = db_connect(db);
+
+	if (rc != DB_OK)
+		return rc;
+	if (mysql_ping(db->conn) != 0) {	/* no half-open transaction */
+		disconnect(db);
+		rc = db_connect(db);
+		if (rc != DB_OK)
+			return rc;
+	}
+	rc = run_simple(db, "START TRANSACTION", "begin");
+	if (rc == DB_OK)
+		db->in_tx = true;
+	return rc;
+}
+
+enum db_err db_commit(struct db *db)
+{
+	enum db_err rc;
+
+	if (db->conn == NULL)
+		return DB_UNAVAILABLE;
+	rc = run_simple(db, "COMMIT", "commit");
+	db->in_tx = false;
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn != NULL && db->in_tx)
+		(void)run_simple(db, "ROLLBACK", "rollback");
+	db->in_tx = false;
+}
+
+enum db_err db_run_script(struct db *db, const char *sql, size_t len,
+			  const char *what)
+{
+	enum db_err rc = db_connect(db);
+	int status;
+
+	if (rc != DB_OK)
+		return rc;
+	if (mysql_real_query(db->conn, sql, len) != 0)
+		goto fail;
+	do {
+		MYSQL_RES *res = mysql_store_result(db->conn);
+
+		if (res != NULL)
+			mysql_free_result(res);
+		else if (mysql_field_count(db->conn) != 0)
+			goto fail;
+		status = mysql_next_result(db->conn);
+		if (status > 0)
+			goto fail;
+	} while (status == 0);
+	return DB_OK;
+fail:
+	log_error("db: %s: errno %u, sqlstate %s: %s", what, mysql_errno(db->conn),
+		  mysql_sqlstate(db->conn), mysql_error(db->conn));
+	rc = classify(mysql_errno(db->conn));
+	if (errno_is_lost(mysql_errno(db->conn)))
+		disconnect(db);
+	return rc;
+}
+
+MYSQL *db_handle(struct db *db)
+{
+	return db->conn;
+}

@@ -1,0 +1,134 @@
+/*
+ * Database connection: one per worker, opened after fork. Statements are
+ * prepared lazily from the table in db/stmt.c and re-prepared after an
+ * explicit reconnect. No FCGX_* and no yajl_gen here.
+ *
+ * Errors cross this boundary as enum db_err only; the driver's text is
+ * logged here, once, with the statement's name, and never returned.
+ */
+#ifndef ENVINT_DB_H
+#define ENVINT_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <mysql.h>
+
+#include "../app/config.h"
+#include "stmt.h"
+
+enum db_err {
+	DB_OK,		/* DB_OK */
+	DB_NOTFOUND,	/* DB_NOTFOUND: no such row (or not visible) */
+	DB_CONFLICT,	/* DB_CONFLICT: a unique key or version check failed */
+	DB_UNAVAILABLE,	/* DB_UNAVAILABLE: server unreachable; answer 503 */
+	DB_ERR,		/* DB_ERR: anything else; a bug or a schema mismatch */
+	DB__MAX
+};
+
+struct db;
+
+/* Flags for db_new. */
+#define DB_MULTI_STATEMENTS 1u	/* envintctl migrate runs whole .sql files */
+#define DB_CHECK_SCHEMA 2u	/* refuse a schema older than DB_SCHEMA_VERSION */
+
+/* The schema version this build needs (db/schema.sql + migrations). */
+#define DB_SCHEMA_VERSION 1
+
+/* Creates a handle; does not connect. `cfg` must outlive the handle.
+ * NULL when out of memory. */
+struct db *db_new(const struct config *cfg, unsigned flags);
+void db_free(struct db *db);
+
+/* Connects if not connected (honouring a short back-off after a failure so
+ * an unreachable server is not hammered). DB_OK or DB_UNAVAILABLE. */
+enum db_err db_connect(struct db *db);
+
+/* True once a connection found a schema older than this build needs: the
+ * worker must exit with status 2 (running would only produce 500s). */
+bool db_fatal(const struct db *db);
+
+/* Checks the server answers, reconnecting once if the connection dropped. */
+enum db_err db_ping(struct db *db);
+
+/* Runs statement `id` with `params` bound (as many as the statement has
+ * markers) and, when it returns rows, `results` bound and the whole result
+ * stored client-side. On DB_OK with rows, *out is the statement: fetch with
+ * db_fetch and release with db_done. A statement marked idempotent in the
+ * table is retried once on a new connection when the old one was lost and
+ * no transaction is open. */
+enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+		    MYSQL_BIND *results, MYSQL_STMT **out);
+
+/* Fetches the next row into the bound results: 1 for a row, 0 at the end,
+ * -1 on error. Truncated columns (bound with buffer_length 0 on purpose)
+ * count as a row; read them with mysql_stmt_fetch_column. */
+int db_fetch(MYSQL_STMT *st);
+void db_done(MYSQL_STMT *st);
+
+/* Rows changed (or found, with CLIENT_FOUND_ROWS) by the last db_exec. */
+unsigned long long db_affected(struct db *db, enum db_stmt id);
+
+/* Transactions. db_begin fails with DB_UNAVAILABLE when the server is gone;
+ * db_rollback never fails (a lost connection has rolled back already). */
+enum db_err db_begin(struct db *db);
+enum db_err db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Runs SQL text that takes no parameters (migrations, session setup).
+ * Results, if any, are discarded. */
+enum db_err db_run_script(struct db *db, const char *sql, size_t len,
+			  const char *what);
+
+/* The raw handle, for envintctl's one-off queries. NULL if not connected. */
+MYSQL *db_handle(struct db *db);
+
+/* Binding helpers: a zeroed MYSQL_BIND of one type. */
+static inline void bind_bin(MYSQL_BIND *b, const void *p, unsigned long *len)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_BLOB;
+	b->buffer = (void *)p;
+	b->buffer_length = *len;
+	b->length = len;
+}
+
+static inline void bind_str(MYSQL_BIND *b, const char *p, unsigned long *len)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = (void *)p;
+	b->buffer_length = *len;
+	b->length = len;
+}
+
+static inline void bind_tiny(MYSQL_BIND *b, signed char *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_TINY;
+	b->buffer = v;
+}
+
+static inline void bind_u64(MYSQL_BIND *b, unsigned long long *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
+static inline void bind_time(MYSQL_BIND *b, MYSQL_TIME *t)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_DATETIME;
+	b->buffer = t;
+}
+
+static inline void bind_null(MYSQL_BIND *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_NULL;
+}
+
+#endif

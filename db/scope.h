@@ -1,0 +1,19 @@
+/*
+ * What a caller may see: computed once per request from its token, and
+ * passed to every query so each one is scoped by it.
+ */
+#ifndef ENVINT_SCOPE_H
+#define ENVINT_SCOPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct scope {
+	unsigned char team_id[16];	/* the token's team */
+	bool env_token;			/* token bound to one environment */
+	unsigned char env_id[16];	/* that environment, when env_token */
+	size_t n_envs;			/* environments visible to the token */
+	unsigned char (*envs)[16];	/* sorted; in the request arena */
+};
+
+#endif

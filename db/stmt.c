@@ -1,0 +1,92 @@
+#include "stmt.h"
+
+/*
+ * Every statement binds its values; none is assembled from input. Column
+ * lists are explicit so a schema migration cannot silently shift a bind.
+ */
+/*
+ * The columns of an environment integration response, in the order of
+ * db/envint_db.c's column table. Parameters: the caller's team (secrets),
+ * then the scope of installed_environment (team, env-token flag, env).
+ */
+#define EI_SELECT \
+	"SELECT ei.id, ei.environment_id, ei.integration_id, ei.show_in_catalog," \
+	" ei.is_enabled, ei.created_at, ei.updated_at, ei.override, ei.version," \
+	" i.name, i.category, i.is_beta," \
+	" IF(i.team_id = ?, i.config, i.config_public), i.team_id, i.sharing," \
+	" i.created_at, i.updated_at," \
+	" (SELECT GROUP_CONCAT(x.environment_id ORDER BY x.environment_id SEPARATOR '')" \
+	"   FROM environment_integration x WHERE x.integration_id = ei.integration_id" \
+	"   AND x.team_id = ? AND (? = 0 OR x.environment_id = ?))," \
+	" t.id, t.name, t.domain, t.logo, t.is_verified, t.is_white_label," \
+	" t.tos_link, t.allow_impersonation, t.created_at, t.updated_at" \
+	" FROM environment_integration ei" \
+	" JOIN integration i ON i.id = ei.integration_id" \
+	" JOIN team t ON t.id = i.team_id"
+
+/* The caller's scope: team, env-token flag, env. */
+#define EI_SCOPE " ei.team_id = ? AND (? = 0 OR ei.environment_id = ?)"
+
+const struct stmt_def stmt_defs[STMT__MAX] = {
+	{ "auth_token",	/* STMT_AUTH_TOKEN: one row per environment the token sees */
+	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id"
+	  " FROM api_token tk"
+	  " LEFT JOIN environment e ON e.team_id = tk.team_id"
+	  "  AND (tk.environment_id IS NULL OR e.id = tk.environment_id)"
+	  " WHERE tk.selector = ? AND tk.revoked_at IS NULL"
+	  " ORDER BY e.id",
+	  true },
+	{ "ei_get",	/* STMT_EI_GET */
+	  EI_SELECT " WHERE ei.id = ? AND" EI_SCOPE,
+	  true },
+	{ "team_insert",	/* STMT_TEAM_INSERT */
+	  "INSERT INTO team (id, name, domain, logo, is_verified, is_white_label,"
+	  " tos_link, allow_impersonation, created_at, updated_at)"
+	  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+	  false },
+	{ "env_insert",	/* STMT_ENV_INSERT */
+	  "INSERT INTO environment (id, team_id, name, created_at, updated_at)"
+	  " VALUES (?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+	  false },
+	{ "env_team",	/* STMT_ENV_TEAM */
+	  "SELECT team_id FROM environment WHERE id = ?",
+	  true },
+	{ "integration_upsert",	/* STMT_INTEGRATION_UPSERT */
+	  "INSERT INTO integration (id, team_id, name, category, is_beta, sharing,"
+	  " config, config_public, created_at, updated_at)"
+	  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
+	  " ON DUPLICATE KEY UPDATE category = VALUES(category),"
+	  " is_beta = VALUES(is_beta), sharing = VALUES(sharing),"
+	  " config = VALUES(config), config_public = VALUES(config_public),"
+	  " updated_at = UTC_TIMESTAMP(3)",
+	  false },
+	{ "integration_id",	/* STMT_INTEGRATION_ID */
+	  "SELECT id FROM integration WHERE team_id = ? AND name = ?",
+	  true },
+	{ "ei_install",	/* STMT_EI_INSTALL: the environment's team comes from the row */
+	  "INSERT INTO environment_integration (id, environment_id, team_id,"
+	  " integration_id, show_in_catalog, is_enabled, override, version,"
+	  " created_at, updated_at)"
+	  " SELECT ?, e.id, e.team_id, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)"
+	  " FROM environment e WHERE e.id = ?",
+	  false },
+	{ "token_insert",	/* STMT_TOKEN_INSERT */
+	  "INSERT INTO api_token (id, selector, secret_sha256, team_id,"
+	  " environment_id, name, created_at)"
+	  " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))",
+	  false },
+	{ "token_revoke",	/* STMT_TOKEN_REVOKE */
+	  "UPDATE api_token SET revoked_at = UTC_TIMESTAMP(3)"
+	  " WHERE (id = ? OR selector = ?) AND revoked_at IS NULL",
+	  true },
+	{ "schema_version",	/* STMT_SCHEMA_VERSION */
+	  "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+	  true },
+	{ "schema_exists",	/* STMT_SCHEMA_EXISTS */
+	  "SELECT COUNT(*) FROM information_schema.tables"
+	  " WHERE table_schema = DATABASE() AND table_name = 'schema_version'",
+	  true },
+	{ "team_count",	/* STMT_TEAM_COUNT */
+	  "SELECT COUNT(*) FROM team",
+	  true },
+};

@@ -1,0 +1,36 @@
+/*
+ * The prepared-statement table: every SQL statement envint runs, by name.
+ * The SQL lives in db/stmt.c; nothing else in the tree holds SQL text
+ * (besides db/schema.sql and db/migrations/).
+ */
+#ifndef ENVINT_STMT_H
+#define ENVINT_STMT_H
+
+#include <stdbool.h>
+
+enum db_stmt {
+	STMT_AUTH_TOKEN,		/* STMT_AUTH_TOKEN */
+	STMT_EI_GET,			/* STMT_EI_GET */
+	STMT_TEAM_INSERT,		/* STMT_TEAM_INSERT */
+	STMT_ENV_INSERT,		/* STMT_ENV_INSERT */
+	STMT_ENV_TEAM,			/* STMT_ENV_TEAM */
+	STMT_INTEGRATION_UPSERT,	/* STMT_INTEGRATION_UPSERT */
+	STMT_INTEGRATION_ID,		/* STMT_INTEGRATION_ID */
+	STMT_EI_INSTALL,		/* STMT_EI_INSTALL */
+	STMT_TOKEN_INSERT,		/* STMT_TOKEN_INSERT */
+	STMT_TOKEN_REVOKE,		/* STMT_TOKEN_REVOKE */
+	STMT_SCHEMA_VERSION,		/* STMT_SCHEMA_VERSION */
+	STMT_SCHEMA_EXISTS,		/* STMT_SCHEMA_EXISTS */
+	STMT_TEAM_COUNT,		/* STMT_TEAM_COUNT */
+	STMT__MAX
+};
+
+struct stmt_def {
+	const char *name;	/* for logs */
+	const char *sql;
+	bool idempotent;	/* safe to re-run after a lost connection */
+};
+
+extern const struct stmt_def stmt_defs[STMT__MAX];
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * The environment integration object of API.md, generated from a row.
+ * One serialiser for GET, list and PATCH responses.
+ */
+#ifndef ENVINT_ENVINT_JSON_H
+#define ENVINT_ENVINT_JSON_H
+
+#include <yajl/yajl_gen.h>
+
+#include "../db/envint_db.h"
+
+/* Emits the object. Stored JSON (config, override) is copied verbatim: it
+ * was validated and canonicalised when written. `scope` filters
+ * installed_environment to what the caller sees. */
+void envint_json(yajl_gen g, const struct ei_row *row, const struct scope *scope);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * Every request handler. A handler reads like a column of guard clauses,
+ * replies exactly once, and holds no SQL and no FCGX_* calls.
+ */
+#ifndef ENVINT_HANDLERS_H
+#define ENVINT_HANDLERS_H
+
+#include "../app/req.h"
+
+void healthz_get(struct req *r);	/* GET /healthz */
+void envint_get(struct req *r);		/* GET /environment-integration/{id} */
+
+#endif

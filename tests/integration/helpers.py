@@ -1,0 +1,37 @@
+"""Assertions shared by the integration tests."""
+import uuid
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def expect_error(resp, status, message_part=None):
+    """The response is the JSON error envelope of API.md with this status."""
+    check(resp.status == status, "status %d, wanted %d: %r" % (resp.status, status, resp.body[:300]))
+    ctype = resp.header("Content-Type") or ""
+    check(ctype.startswith("application/json"), "content type %r" % ctype)
+    body = resp.json()
+    check(body.get("statusCode") == status, "statusCode in %r" % body)
+    check(isinstance(body.get("error"), str) and body["error"], "error in %r" % body)
+    check(isinstance(body.get("message"), str) and body["message"], "message in %r" % body)
+    if message_part is not None:
+        check(message_part in body["message"], "message %r lacks %r" % (body["message"], message_part))
+    return body
+
+
+def hex_to_uuid(h):
+    return str(uuid.UUID(hex=h.lower()))
+
+
+def demo_ei(stack, team="Acme Corp", env="production", integration="zendesk"):
+    """The id of one demo install, looked up in the database."""
+    rows = stack.sql(
+        "SELECT HEX(ei.id) FROM environment_integration ei"
+        " JOIN environment e ON e.id = ei.environment_id"
+        " JOIN team t ON t.id = e.team_id"
+        " JOIN integration i ON i.id = ei.integration_id"
+        " WHERE t.name = '%s' AND e.name = '%s' AND i.name = '%s'" % (team, env, integration))
+    check(len(rows) == 1, "demo install %s/%s/%s: %r" % (team, env, integration, rows))
+    return hex_to_uuid(rows[0][0])

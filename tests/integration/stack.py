@@ -1,0 +1,302 @@
+"""Real processes on loopback for the integration tests: a private MariaDB,
+envint, and nginx, all under one mktemp -d directory, stopped by recorded pid.
+
+Used by tests/integration/run (the TAP runner), dev.sh (up/down) and the
+benchmarks. Python standard library only.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); look at its state
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children(pid):
+    """Pids whose parent is pid (the workers of an envint master)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(d))
+    return sorted(out)
+
+
+class Response:
+    def __init__(self, status, headers, body, elapsed):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsed = elapsed
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+class Stack:
+    DB_PASSWORD = "envint-test-password"
+
+    def __init__(self, builddir, srcdir, directory=None, workers=2, db_timeout=3):
+        self.builddir = builddir
+        self.srcdir = srcdir
+        self.dir = directory or tempfile.mkdtemp(prefix="envint-")
+        os.makedirs(self.dir, exist_ok=True)
+        self.workers = workers
+        self.db_timeout = db_timeout
+        self.db_sock = os.path.join(self.dir, "mysqld.sock")
+        self.app_sock = os.path.join(self.dir, "envint.sock")
+        self.http_port = None
+        self.db_proc = self.app_proc = self.nginx_proc = None
+        self.tokens = {}
+
+    # ---- MariaDB ----
+    def db_datadir(self):
+        return os.path.join(self.dir, "mysql")
+
+    def start_db(self):
+        datadir = self.db_datadir()
+        fresh = not os.path.isdir(os.path.join(datadir, "mysql"))
+        if fresh:
+            os.makedirs(datadir, exist_ok=True)
+            subprocess.run(
+                ["mariadb-install-db", "--no-defaults", "--datadir=" + datadir,
+                 "--user=root", "--auth-root-authentication-method=normal",
+                 "--skip-test-db"],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(os.path.join(self.dir, "mysqld.log"), "ab")
+        self.db_proc = subprocess.Popen(
+            ["mariadbd", "--no-defaults", "--datadir=" + datadir,
+             "--socket=" + self.db_sock, "--skip-networking", "--user=root",
+             "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
+             "--innodb-buffer-pool-size=128M", "--skip-log-bin",
+             "--max-connections=200", "--character-set-server=utf8mb4",
+             "--collation-server=utf8mb4_bin"],
+            stdout=log, stderr=log, start_new_session=True)
+        wait_for(lambda: self.sql_root("SELECT 1", check=False).returncode == 0,
+                 60, "mariadbd to accept connections")
+        if fresh:
+            self.sql_root(
+                "CREATE DATABASE envint CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;"
+                "CREATE USER 'envint'@'localhost' IDENTIFIED BY '%s';"
+                "GRANT ALL ON envint.* TO 'envint'@'localhost';" % self.DB_PASSWORD)
+
+    def stop_db(self, sig=signal.SIGTERM):
+        if self.db_proc is None:
+            return
+        self.db_proc.send_signal(sig)
+        try:
+            self.db_proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.db_proc.kill()
+            self.db_proc.wait()
+        self.db_proc = None
+
+    def sql_root(self, query, check=True, database=""):
+        args = ["mariadb", "--no-defaults", "-S", self.db_sock, "-uroot",
+                "--batch", "--skip-column-names", "-e", query]
+        if database:
+            args.append(database)
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise RuntimeError("sql failed: %s: %s" % (query, r.stderr))
+        return r
+
+    def sql(self, query):
+        """Rows of a query on the envint database, as lists of strings."""
+        out = self.sql_root(query, database="envint").stdout
+        return [line.split("\t") for line in out.splitlines()]
+
+    # ---- envint ----
+    def binary(self, name):
+        return os.path.join(self.builddir, name)
+
+    def config_path(self):
+        return os.path.join(self.dir, "envint.conf")
+
+    def write_config(self, **extra):
+        conf = {
+            "listen": "unix:" + self.app_sock,
+            "listen_mode": "0666",
+            "workers": str(self.workers),
+            "pidfile": os.path.join(self.dir, "envint.pid"),
+            "db_socket": self.db_sock,
+            "db_user": "envint",
+            "db_password": self.DB_PASSWORD,
+            "db_name": "envint",
+            "db_timeout": str(self.db_timeout),
+            "grace_seconds": "10",
+            "log_level": "info",
+        }
+        conf.update({k: str(v) for k, v in extra.items()})
+        with open(self.config_path(), "w") as f:
+            for k, v in conf.items():
+                f.write("%s = %s\n" % (k, v))
+
+    def ctl(self, *args, check=True):
+        r = subprocess.run([self.binary("envintctl"), "--config", self.config_path()]
+                           + list(args), capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            raise RuntimeError("envintctl %s failed: %s" % (" ".join(args), r.stderr))
+        return r
+
+    def migrate_and_demo(self):
+        self.ctl("migrate", "--dir", os.path.join(self.srcdir, "db"))
+        out = self.ctl("demo", "--dir",
+                       os.path.join(self.srcdir, "db", "demo", "integrations")).stdout
+        for line in out.splitlines():
+            label, token = line.split()
+            self.tokens[label] = token
+
+    def start_app(self, *extra_args):
+        if not os.path.exists(self.config_path()):
+            self.write_config()
+        log = open(os.path.join(self.dir, "envint.log"), "ab")
+        self.app_proc = subprocess.Popen(
+            [self.binary("envint"), "--config", self.config_path()] + list(extra_args),
+            stdout=log, stderr=log, start_new_session=True)
+        wait_for(lambda: os.path.exists(self.app_sock) and
+                 len(children(self.app_proc.pid)) >= self.workers,
+                 20, "envint to listen")
+
+    def stop_app(self, timeout=30):
+        if self.app_proc is None:
+            return None
+        if self.app_proc.poll() is None:
+            self.app_proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.app_proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.app_proc.pid, signal.SIGKILL)
+            rc = self.app_proc.wait()
+        self.app_proc = None
+        return rc
+
+    def master_pid(self):
+        return self.app_proc.pid
+
+    def worker_pids(self):
+        return children(self.app_proc.pid)
+
+    def app_log(self):
+        with open(os.path.join(self.dir, "envint.log"), errors="replace") as f:
+            return f.read()
+
+    # ---- nginx ----
+    def render(self, template, out, **subst):
+        with open(os.path.join(self.srcdir, "conf", template)) as f:
+            text = f.read()
+        for k, v in subst.items():
+            text = text.replace("@%s@" % k, v)
+        with open(out, "w") as f:
+            f.write(text)
+
+    def start_nginx(self, port=None):
+        self.http_port = port or free_port()
+        os.makedirs(os.path.join(self.dir, "nginx-tmp"), exist_ok=True)
+        self.render("nginx-envint.conf.in", os.path.join(self.dir, "nginx-envint.conf"),
+                    LISTEN="127.0.0.1:%d" % self.http_port,
+                    UPSTREAM="unix:" + self.app_sock)
+        conf = os.path.join(self.dir, "nginx.conf")
+        self.render("nginx-private.conf.in", conf, DIR=self.dir)
+        log = open(os.path.join(self.dir, "nginx-stderr.log"), "ab")
+        self.nginx_proc = subprocess.Popen(
+            ["nginx", "-c", conf, "-p", self.dir], stdout=log, stderr=log,
+            start_new_session=True)
+
+        def up():
+            with socket.create_connection(("127.0.0.1", self.http_port), timeout=1):
+                return True
+        wait_for(up, 20, "nginx to listen")
+
+    def stop_nginx(self):
+        if self.nginx_proc is None:
+            return
+        self.nginx_proc.send_signal(signal.SIGQUIT)
+        try:
+            self.nginx_proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.nginx_proc.kill()
+            self.nginx_proc.wait()
+        self.nginx_proc = None
+
+    # ---- whole stack ----
+    def start(self):
+        self.start_db()
+        self.write_config()
+        self.migrate_and_demo()
+        self.start_app()
+        self.start_nginx()
+
+    def close(self, keep=False):
+        self.stop_nginx()
+        self.stop_app()
+        self.stop_db()
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- HTTP ----
+    def request(self, method, path, token=None, body=None, headers=None, timeout=30):
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
+        t0 = time.monotonic()
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            data = r.read()
+            return Response(r.status, r.getheaders(), data, time.monotonic() - t0)
+        finally:
+            conn.close()
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token=token, **kw)

@@ -1,0 +1,52 @@
+"""The database going away and coming back, seen through nginx."""
+import signal
+import time
+
+from helpers import check, demo_ei, expect_error
+
+
+def test_db_stopped_gives_503_then_recovers(stack):
+    ei = demo_ei(stack)
+    token = stack.tokens["acme-team"]
+    master = stack.master_pid()
+    stack.stop_db()
+    try:
+        for _ in range(3):
+            r = stack.get("/healthz")
+            body = expect_error(r, 503)
+            check(r.header("Retry-After") == "1", r.headers)
+            check(r.elapsed < stack.db_timeout + 1, "took %.2fs" % r.elapsed)
+            check("SQL" not in body["message"] and "mysql" not in body["message"].lower(),
+                  body["message"])
+            r = stack.get("/environment-integration/" + ei, token=token)
+            expect_error(r, 503)
+            check(r.elapsed < stack.db_timeout + 1, "took %.2fs" % r.elapsed)
+    finally:
+        stack.start_db()
+    deadline = time.monotonic() + 20
+    while stack.get("/healthz").status != 200:
+        check(time.monotonic() < deadline, "no recovery after the database restart")
+        time.sleep(0.2)
+    # every worker reconnects: several requests in a row all succeed
+    for _ in range(10):
+        r = stack.get("/environment-integration/" + ei, token=token)
+        check(r.status == 200, "after restart: %d %r" % (r.status, r.body[:200]))
+    check(stack.master_pid() == master and stack.app_proc.poll() is None, "app restarted")
+
+
+def test_db_hung_gives_503_within_timeout(stack):
+    """A server that accepts but never answers (SIGSTOP): no request hangs."""
+    ei = demo_ei(stack)
+    token = stack.tokens["acme-team"]
+    stack.db_proc.send_signal(signal.SIGSTOP)
+    try:
+        for path, tok in (("/environment-integration/" + ei, token), ("/healthz", None)):
+            r = stack.get(path, token=tok, timeout=60)
+            expect_error(r, 503)
+            check(r.elapsed < stack.db_timeout + 1.5, "%s took %.2fs" % (path, r.elapsed))
+    finally:
+        stack.db_proc.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + 20
+    while stack.get("/environment-integration/" + ei, token=token).status != 200:
+        check(time.monotonic() < deadline, "no recovery after SIGCONT")
+        time.sleep(0.2)
