@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# envint developer entry point. On a fresh Debian 12 machine, as root:
+#   ./dev.sh up     install packages, build, start MariaDB (under ./var),
+#                   envint and nginx on http://127.0.0.1:8080 with demo data
+#   ./dev.sh test   the whole suite (unit + integration) built with
+#                   AddressSanitizer and UBSan; ends with "N passed, N failed"
+#   ./dev.sh down   stop what `up` started (by recorded pid)
+#   ./dev.sh build  just build (into build-dev/)
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+PORT=${ENVINT_PORT:-8080}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+PACKAGES=(
+	build-essential autoconf automake pkg-config
+	libfcgi-dev libyajl-dev default-libmysqlclient-dev uuid-dev libssl-dev
+	libcmocka-dev
+	mariadb-server mariadb-client nginx python3 curl
+)
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "dev.sh: run as root (or install sudo)" >&2; exit 1; }
+		echo sudo
+	fi
+}
+
+deps() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "dev.sh: installing ${missing[*]}"
+	local sudo; sudo=$(need_root)
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [configure flags...]: configures once, then makes.
+build() {
+	local dir=$1; shift
+	[ -x configure ] || ./autogen.sh >/dev/null 2>&1
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/Makefile" ]; then
+		(cd "$dir" && "$ROOT/configure" -q "$@")
+	fi
+	make -s -C "$dir" -j"$JOBS"
+}
+
+# Counts TAP results of the last `make check` in DIR, from automake's .trs files.
+summary() {
+	local dir=$1 pass fail
+	pass=$(find "$dir/tests" -name '*.trs' -exec cat {} + 2>/dev/null | grep -cE '^:test-result: (PASS|XFAIL|SKIP)' || true)
+	fail=$(find "$dir/tests" -name '*.trs' -exec cat {} + 2>/dev/null | grep -cE '^:test-result: (FAIL|XPASS|ERROR)' || true)
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+}
+
+cmd_test() {
+	deps
+	build build-asan --enable-sanitizers
+	local rc=0
+	find build-asan/tests -name '*.trs' -delete 2>/dev/null || true
+	make -s -C build-asan -j"$JOBS" check || rc=$?
+	# show what failed, with the runner's diagnostics
+	for log in $(find build-asan/tests -name '*.log'); do
+		grep -qE '^(not ok|Bail out!)' "$log" && { echo "---- $log"; grep -vE '^ok ' "$log" | head -80; }
+	done
+	summary build-asan || rc=1
+	return $rc
+}
+
+case "${1:-}" in
+up)
+	deps
+	build build-dev
+	python3 tests/integration/devstack.py up "$ROOT/build-dev" "$PORT"
+	;;
+down)
+	python3 tests/integration/devstack.py down
+	;;
+test)
+	cmd_test
+	;;
+build)
+	deps
+	build build-dev
+	;;
+*)
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
