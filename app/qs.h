@@ -28,4 +28,8 @@ struct qs_pair {
  * trailing '&'). Returns true and advances *cursor when a pair was found. */
 bool qs_next(const char **cursor, struct qs_pair *out);
 
+/* True when s[0..n) is well-formed UTF-8: no overlong forms, no UTF-16
+ * surrogates, nothing above U+10FFFF. */
+bool utf8_valid(const char *s, size_t n);
+
 #endif

@@ -9,6 +9,8 @@
 static const struct route routes[ROUTE__MAX] = {
 	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */
 	  { [M_GET] = healthz_get } },
+	{ "/environment-integration", false, true,	/* ROUTE_EI_COLLECTION */
+	  { [M_GET] = envint_list } },
 	{ "/environment-integration", true, true,	/* ROUTE_EI_ITEM */
 	  { [M_GET] = envint_get } },
 };

@@ -11,6 +11,7 @@ typedef void (*handler_fn)(struct req *r);
 
 enum route_id {
 	ROUTE_HEALTHZ,		/* ROUTE_HEALTHZ */
+	ROUTE_EI_COLLECTION,	/* ROUTE_EI_COLLECTION */
 	ROUTE_EI_ITEM,		/* ROUTE_EI_ITEM */
 	ROUTE__MAX
 };

@@ -123,7 +123,7 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 		bind_null(&p[4]);
 	bind_bin(&p[5], env_id, &l16);
 	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
-	if (rc == DB_OK && db_affected(db, STMT_EI_INSTALL) == 0)
+	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_NOTFOUND;
 	return rc;
 }

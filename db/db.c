@@ -17,11 +17,24 @@
  * waiting for their own connect timeout against an unreachable server. */
 #define DB_CONNECT_BACKOFF_MS 250
 
+/* Statements assembled from constant fragments (the list query: one text
+ * per combination of filters), prepared once per connection. */
+#define DYN_CACHE 32
+
+struct dyn_stmt {
+	char *sql;		/* malloc'd copy; NULL = empty slot */
+	MYSQL_STMT *st;
+	unsigned long long used;	/* LRU clock */
+};
+
 struct db {
 	const struct config *cfg;
 	unsigned flags;
 	MYSQL *conn;		/* NULL while disconnected */
 	MYSQL_STMT *stmts[STMT__MAX];
+	struct dyn_stmt dyn[DYN_CACHE];
+	unsigned long long clock;
+	MYSQL_STMT *last;	/* the statement db_affected reports on */
 	bool in_tx;
 	bool schema_ok;		/* checked once per process */
 	bool fatal;
@@ -87,6 +100,13 @@ static void disconnect(struct db *db)
 			mysql_stmt_close(db->stmts[i]);
 			db->stmts[i] = NULL;
 		}
+	for (int i = 0; i < DYN_CACHE; i++)
+		if (db->dyn[i].sql != NULL) {
+			mysql_stmt_close(db->dyn[i].st);
+			free(db->dyn[i].sql);
+			db->dyn[i].sql = NULL;
+		}
+	db->last = NULL;
 	if (db->conn != NULL) {
 		mysql_close(db->conn);
 		db->conn = NULL;
@@ -224,7 +244,7 @@ enum db_err db_ping(struct db *db)
 }
 
 /* Logs a statement error once and maps it; drops the connection if lost. */
-static enum db_err stmt_fail(struct db *db, enum db_stmt id, MYSQL_STMT *st,
+static enum db_err stmt_fail(struct db *db, const char *name, MYSQL_STMT *st,
 			     const char *step)
 {
 	unsigned e = st != NULL ? mysql_stmt_errno(st) : mysql_errno(db->conn);
@@ -234,38 +254,87 @@ static enum db_err stmt_fail(struct db *db, enum db_stmt id, MYSQL_STMT *st,
 
 	if (rc == DB_CONFLICT)
 		log_debug("db: %s %s: errno %u, sqlstate %s: %s",
-			  stmt_defs[id].name, step, e, state, msg);
+			  name, step, e, state, msg);
 	else
 		log_error("db: %s %s: errno %u, sqlstate %s: %s",
-			  stmt_defs[id].name, step, e, state, msg);
+			  name, step, e, state, msg);
 	if (errno_is_lost(e))
 		disconnect(db);
 	return rc;
 }
 
-static enum db_err prepare(struct db *db, enum db_stmt id, MYSQL_STMT **out)
+/* Prepares `sql` on the current connection. */
+static enum db_err prepare_text(struct db *db, const char *name, const char *sql,
+				MYSQL_STMT **out)
 {
-	MYSQL_STMT *st = db->stmts[id];
-	const char *sql = stmt_defs[id].sql;
+	MYSQL_STMT *st = mysql_stmt_init(db->conn);
 
-	if (st == NULL) {
-		st = mysql_stmt_init(db->conn);
-		if (st == NULL)
-			return stmt_fail(db, id, NULL, "init");
-		if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
-			enum db_err rc = stmt_fail(db, id, st, "prepare");
+	if (st == NULL)
+		return stmt_fail(db, name, NULL, "init");
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		enum db_err rc = stmt_fail(db, name, st, "prepare");
 
-			mysql_stmt_close(st);
-			return rc;
-		}
-		db->stmts[id] = st;
+		mysql_stmt_close(st);
+		return rc;
 	}
 	*out = st;
 	return DB_OK;
 }
 
+/* What to run: a table statement (id) or assembled text (sql). */
+struct target {
+	enum db_stmt id;	/* STMT__MAX for assembled text */
+	const char *sql;
+	const char *name;
+	bool idempotent;
+};
+
+static enum db_err get_stmt(struct db *db, const struct target *t, MYSQL_STMT **out)
+{
+	struct dyn_stmt *slot = NULL;
+	enum db_err rc;
+
+	if (t->id != STMT__MAX) {
+		if (db->stmts[t->id] == NULL) {
+			rc = prepare_text(db, t->name, t->sql, &db->stmts[t->id]);
+			if (rc != DB_OK)
+				return rc;
+		}
+		*out = db->stmts[t->id];
+		return DB_OK;
+	}
+	for (int i = 0; i < DYN_CACHE; i++) {
+		if (db->dyn[i].sql != NULL && strcmp(db->dyn[i].sql, t->sql) == 0) {
+			db->dyn[i].used = ++db->clock;
+			*out = db->dyn[i].st;
+			return DB_OK;
+		}
+		if (slot == NULL || db->dyn[i].sql == NULL ||
+		    (slot->sql != NULL && db->dyn[i].used < slot->used))
+			slot = &db->dyn[i];
+	}
+	if (slot->sql != NULL) {	/* evict the least recently used */
+		mysql_stmt_close(slot->st);
+		free(slot->sql);
+		slot->sql = NULL;
+	}
+	char *copy = strdup(t->sql);
+
+	if (copy == NULL)
+		return DB_ERR;
+	rc = prepare_text(db, t->name, t->sql, &slot->st);
+	if (rc != DB_OK) {
+		free(copy);
+		return rc;
+	}
+	slot->sql = copy;
+	slot->used = ++db->clock;
+	*out = slot->st;
+	return DB_OK;
+}
+
 /* One attempt: prepare if needed, bind, execute, store. */
-static enum db_err exec_once(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+static enum db_err exec_once(struct db *db, const struct target *t, MYSQL_BIND *params,
 			     MYSQL_BIND *results, MYSQL_STMT **out)
 {
 	MYSQL_STMT *st = NULL;
@@ -273,19 +342,20 @@ static enum db_err exec_once(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 
 	if (rc != DB_OK)
 		return rc;
-	rc = prepare(db, id, &st);
+	rc = get_stmt(db, t, &st);
 	if (rc != DB_OK)
 		return rc;
+	db->last = st;
 	if (params != NULL && mysql_stmt_bind_param(st, params) != 0)
-		return stmt_fail(db, id, st, "bind_param");
+		return stmt_fail(db, t->name, st, "bind_param");
 	if (mysql_stmt_execute(st) != 0)
-		return stmt_fail(db, id, st, "execute");
+		return stmt_fail(db, t->name, st, "execute");
 	if (mysql_stmt_field_count(st) == 0)
 		return DB_OK;
 	if (results != NULL && mysql_stmt_bind_result(st, results) != 0)
-		return stmt_fail(db, id, st, "bind_result");
+		return stmt_fail(db, t->name, st, "bind_result");
 	if (mysql_stmt_store_result(st) != 0)
-		return stmt_fail(db, id, st, "store_result");
+		return stmt_fail(db, t->name, st, "store_result");
 	if (out != NULL)
 		*out = st;
 	else
@@ -293,24 +363,42 @@ static enum db_err exec_once(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 	return DB_OK;
 }
 
-enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
-		    MYSQL_BIND *results, MYSQL_STMT **out)
+static enum db_err exec_retry(struct db *db, const struct target *t, MYSQL_BIND *params,
+			      MYSQL_BIND *results, MYSQL_STMT **out)
 {
 	bool was_connected = db->conn != NULL;
 	bool in_tx = db->in_tx;
 	long long t0 = now_ms();
-	enum db_err rc = exec_once(db, id, params, results, out);
+	enum db_err rc = exec_once(db, t, params, results, out);
 
 	/* A connection that died while idle shows up here first. Retrying is
 	 * safe only when the statement is idempotent and no transaction held
 	 * earlier work that the lost connection rolled back. */
 	if (rc == DB_UNAVAILABLE && was_connected && db->conn == NULL &&
-	    stmt_defs[id].idempotent && !in_tx && now_ms() - t0 < DB_FAST_FAILURE_MS) {
-		log_info("db: connection lost; reconnecting for %s", stmt_defs[id].name);
+	    t->idempotent && !in_tx && now_ms() - t0 < DB_FAST_FAILURE_MS) {
+		log_info("db: connection lost; reconnecting for %s", t->name);
 		db->retry_at_ms = 0;
-		rc = exec_once(db, id, params, results, out);
+		rc = exec_once(db, t, params, results, out);
 	}
 	return rc;
+}
+
+enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+		    MYSQL_BIND *results, MYSQL_STMT **out)
+{
+	struct target t = { id, stmt_defs[id].sql, stmt_defs[id].name,
+			    stmt_defs[id].idempotent };
+
+	return exec_retry(db, &t, params, results, out);
+}
+
+enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
+			 bool idempotent, MYSQL_BIND *params, MYSQL_BIND *results,
+			 MYSQL_STMT **out)
+{
+	struct target t = { STMT__MAX, sql, name, idempotent };
+
+	return exec_retry(db, &t, params, results, out);
 }
 
 int db_fetch(MYSQL_STMT *st)
@@ -334,9 +422,9 @@ void db_done(MYSQL_STMT *st)
 		mysql_stmt_free_result(st);
 }
 
-unsigned long long db_affected(struct db *db, enum db_stmt id)
+unsigned long long db_affected(struct db *db)
 {
-	return db->stmts[id] != NULL ? mysql_stmt_affected_rows(db->stmts[id]) : 0;
+	return db->last != NULL ? mysql_stmt_affected_rows(db->last) : 0;
 }
 
 static enum db_err run_simple(struct db *db, const char *sql, const char *what)

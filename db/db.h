@@ -61,14 +61,21 @@ enum db_err db_ping(struct db *db);
 enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 		    MYSQL_BIND *results, MYSQL_STMT **out);
 
+/* Like db_exec, for SQL text assembled from constant fragments (never from
+ * input: values are always bound). Prepared once per distinct text and
+ * kept in a small per-connection cache. `name` is for logs. */
+enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
+			 bool idempotent, MYSQL_BIND *params, MYSQL_BIND *results,
+			 MYSQL_STMT **out);
+
 /* Fetches the next row into the bound results: 1 for a row, 0 at the end,
  * -1 on error. Truncated columns (bound with buffer_length 0 on purpose)
  * count as a row; read them with mysql_stmt_fetch_column. */
 int db_fetch(MYSQL_STMT *st);
 void db_done(MYSQL_STMT *st);
 
-/* Rows changed (or found, with CLIENT_FOUND_ROWS) by the last db_exec. */
-unsigned long long db_affected(struct db *db, enum db_stmt id);
+/* Rows changed (or found, with CLIENT_FOUND_ROWS) by the last statement. */
+unsigned long long db_affected(struct db *db);
 
 /* Transactions. db_begin fails with DB_UNAVAILABLE when the server is gone;
  * db_rollback never fails (a lost connection has rolled back already). */

@@ -44,6 +44,8 @@ struct ei_binds {
 	unsigned long len[NCOLS];
 	my_bool is_null[NCOLS];
 	signed char tiny[NCOLS];
+	char *buf[NCOLS];	/* text buffers, reused row after row */
+	size_t cap[NCOLS];
 	struct ei_row row;
 };
 
@@ -102,9 +104,19 @@ static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena 
 			t->n = 0;
 			if (eb->is_null[c])
 				continue;
-			buf = arena_alloc(a, eb->len[c] + 1);
-			if (buf == NULL)
-				return DB_ERR;
+			if (eb->len[c] + 1 > eb->cap[c]) {
+				size_t cap = eb->cap[c] * 2;
+
+				if (cap < eb->len[c] + 1)
+					cap = eb->len[c] + 1;
+				eb->buf[c] = arena_alloc(a, cap);
+				if (eb->buf[c] == NULL) {
+					eb->cap[c] = 0;
+					return DB_ERR;
+				}
+				eb->cap[c] = cap;
+			}
+			buf = eb->buf[c];
 			memset(&fb, 0, sizeof(fb));
 			fb.buffer_type = MYSQL_TYPE_BLOB;
 			fb.buffer = buf;
@@ -159,4 +171,166 @@ enum db_err db_ei_get(struct db *db, struct arena *a, const struct scope *scope,
 		rc = f == 0 ? DB_NOTFOUND : DB_ERR;
 	db_done(st);
 	return rc;
+}
+
+/* ---- the list query ---- */
+
+static const char *const field_sql[EF__MAX] = {
+	"ei.id",		/* EF_ID */
+	"ei.integration_id",	/* EF_INTEGRATION_ID */
+	"ei.environment_id",	/* EF_ENVIRONMENT_ID */
+	"ei.show_in_catalog",	/* EF_SHOW_IN_CATALOG */
+	"ei.is_enabled",	/* EF_IS_ENABLED */
+	"i.name",		/* EF_INTEGRATION_NAME */
+	"i.category",		/* EF_INTEGRATION_CATEGORY */
+	"ei.created_at",	/* EF_CREATED_AT */
+	"ei.updated_at",	/* EF_UPDATED_AT */
+};
+
+static const char *const op_sql[OP__MAX] = {
+	" = ?",		/* OP_EQ */
+	" <> ?",	/* OP_NE */
+	" > ?",		/* OP_GT */
+	" >= ?",	/* OP_GTE */
+	" < ?",		/* OP_LT */
+	" <= ?",	/* OP_LTE */
+	" IN (",	/* OP_IN: followed by n markers */
+	" NOT IN (",	/* OP_NIN */
+};
+
+enum vbind { VB_ID, VB_BOOL, VB_TIME, VB_TEXT };
+
+static const enum vbind field_bind[EF__MAX] = {
+	VB_ID, VB_ID, VB_ID,		/* EF_ID, EF_INTEGRATION_ID, EF_ENVIRONMENT_ID */
+	VB_BOOL, VB_BOOL,		/* EF_SHOW_IN_CATALOG, EF_IS_ENABLED */
+	VB_TEXT, VB_TEXT,		/* EF_INTEGRATION_NAME, EF_INTEGRATION_CATEGORY */
+	VB_TIME, VB_TIME,		/* EF_CREATED_AT, EF_UPDATED_AT */
+};
+
+static const char scope_team_sql[] = " WHERE ei.team_id = ?";
+static const char scope_env_sql[] = " WHERE ei.environment_id = ?";
+static const char keyset_sql[] =
+	" AND (ei.created_at > ? OR (ei.created_at = ? AND ei.id > ?))";
+static const char order_sql[] = " ORDER BY ei.created_at, ei.id LIMIT ?";
+
+struct ei_page {
+	MYSQL_STMT *st;
+	struct ei_binds eb;
+	struct arena *a;
+};
+
+/* Appends to a buffer sized by the caller's upper bound. */
+static char *put(char *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(w, s, n);
+	return w + n;
+}
+
+enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
+		       const struct ei_list_query *q, struct ei_page **out)
+{
+	size_t nparams = 1 + 3 + 1 + (q->has_after ? 3 : 0) + 1, sqlcap;
+	size_t k = 0;
+	MYSQL_BIND *p;
+	unsigned long *lens, l16 = 16;
+	signed char *tinies, flag;
+	unsigned limit1 = q->limit + 1;
+	struct ei_page *page;
+	char *sql, *w;
+	enum db_err rc;
+
+	for (size_t i = 0; i < q->n_filters; i++)
+		nparams += q->filters[i].n;
+	sqlcap = strlen(ei_select_sql) + sizeof(scope_team_sql) + sizeof(keyset_sql) +
+		 sizeof(order_sql) + 64;
+	for (size_t i = 0; i < q->n_filters; i++)
+		sqlcap += 32 + 2 * q->filters[i].n;
+	sql = arena_alloc(a, sqlcap);
+	p = arena_calloc(a, nparams * sizeof(*p));
+	lens = arena_alloc(a, nparams * sizeof(*lens));
+	tinies = arena_alloc(a, nparams);
+	page = arena_calloc(a, sizeof(*page));
+	if (sql == NULL || p == NULL || lens == NULL || tinies == NULL || page == NULL)
+		return DB_ERR;
+
+	w = put(sql, ei_select_sql);
+	bind_bin(&p[k++], scope->team_id, &l16);	/* whose secrets */
+	bind_scope(&p[k], scope, &flag, &l16);		/* installed_environment */
+	k += 3;
+	w = put(w, scope->env_token ? scope_env_sql : scope_team_sql);
+	bind_bin(&p[k++], scope->env_token ? scope->env_id : scope->team_id, &l16);
+	for (size_t i = 0; i < q->n_filters; i++) {
+		const struct ei_filter *f = &q->filters[i];
+
+		w = put(w, " AND ");
+		w = put(w, field_sql[f->field]);
+		w = put(w, op_sql[f->op]);
+		if (f->op == OP_IN || f->op == OP_NIN) {
+			for (size_t j = 0; j < f->n; j++)
+				w = put(w, j ? ",?" : "?");
+			w = put(w, ")");
+		}
+		for (size_t j = 0; j < f->n; j++, k++) {
+			union filter_value *v = &f->v[j];
+
+			switch (field_bind[f->field]) {
+			case VB_ID:
+				bind_bin(&p[k], v->id, &l16);
+				break;
+			case VB_BOOL:
+				tinies[k] = v->b;
+				bind_tiny(&p[k], &tinies[k]);
+				break;
+			case VB_TIME:
+				bind_time(&p[k], &v->t);
+				break;
+			case VB_TEXT:
+				lens[k] = v->s.n;
+				bind_str(&p[k], v->s.p, &lens[k]);
+				break;
+			}
+		}
+	}
+	if (q->has_after) {
+		w = put(w, keyset_sql);
+		bind_time(&p[k++], (MYSQL_TIME *)&q->after_created);
+		bind_time(&p[k++], (MYSQL_TIME *)&q->after_created);
+		bind_bin(&p[k++], q->after_id, &l16);
+	}
+	w = put(w, order_sql);
+	*w = '\0';
+	memset(&p[k], 0, sizeof(p[k]));
+	p[k].buffer_type = MYSQL_TYPE_LONG;
+	p[k].buffer = &limit1;
+	p[k].is_unsigned = 1;
+
+	ei_bind(&page->eb);
+	page->a = a;
+	rc = db_exec_text(db, "ei_list", sql, true, p, page->eb.b, &page->st);
+	if (rc != DB_OK)
+		return rc;
+	*out = page;
+	return DB_OK;
+}
+
+size_t db_ei_page_rows(const struct ei_page *p)
+{
+	return (size_t)mysql_stmt_num_rows(p->st);
+}
+
+int db_ei_page_next(struct ei_page *p, struct ei_row *row)
+{
+	int f = db_fetch(p->st);
+
+	if (f != 1)
+		return f;
+	return ei_collect(p->st, &p->eb, p->a, row) == DB_OK ? 1 : -1;
+}
+
+void db_ei_page_close(struct ei_page *p)
+{
+	if (p != NULL)
+		db_done(p->st);
 }

@@ -24,6 +24,8 @@
 	" JOIN integration i ON i.id = ei.integration_id" \
 	" JOIN team t ON t.id = i.team_id"
 
+const char ei_select_sql[] = EI_SELECT;
+
 /* The caller's scope: team, env-token flag, env. */
 #define EI_SCOPE " ei.team_id = ? AND (? = 0 OR ei.environment_id = ?)"
 

@@ -93,7 +93,7 @@ enum db_err db_token_revoke(struct db *db, const unsigned char *id,
 	else
 		bind_null(&p[1]);
 	rc = db_exec(db, STMT_TOKEN_REVOKE, p, NULL, NULL);
-	if (rc == DB_OK && db_affected(db, STMT_TOKEN_REVOKE) == 0)
+	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_NOTFOUND;
 	return rc;
 }

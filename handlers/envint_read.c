@@ -1,8 +1,13 @@
 #include "handlers.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "../app/cursor.h"
+#include "../app/filter.h"
 #include "../app/ids.h"
+#include "../app/log.h"
+#include "../app/timeconv.h"
 #include "../db/envint_db.h"
 #include "envint_json.h"
 
@@ -44,4 +49,65 @@ void envint_get(struct req *r)
 	if (g == NULL)
 		return;
 	envint_json(g, &row, &r->scope);
+}
+
+/* GET /environment-integration: one page, streamed row by row into
+ * {"result": [...], "next_cursor": "..." | null, "limit": n}. */
+void envint_list(struct req *r)
+{
+	struct ei_list_query q;
+	struct failure f;
+	struct ei_page *page = NULL;
+	struct ei_row row;
+	size_t rows, n;
+	enum db_err rc;
+	yajl_gen g;
+
+	if (filter_parse(r->arena, r->query, r->cfg, &q, &f) < 0) {
+		char *msg = arena_alloc(r->arena, 160 + strlen(f.path));
+
+		if (msg != NULL)
+			sprintf(msg, "invalid query parameter '%s': %s", f.path, f.message);
+		req_reply_failures(r, 400, msg != NULL ? msg : f.message, &f, 1);
+		return;
+	}
+	rc = db_ei_list(r->db, r->arena, &r->scope, &q, &page);
+	if (rc != DB_OK) {
+		reply_db_error(r, rc);
+		return;
+	}
+	rows = db_ei_page_rows(page);
+	n = rows > q.limit ? q.limit : rows;
+	g = req_json_begin(r, 200);
+	if (g == NULL)
+		goto out;
+	yajl_gen_map_open(g);
+	json_key(g, "result");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++) {
+		if (db_ei_page_next(page, &row) != 1) {
+			/* The head is out: all we can do is cut the body short,
+			 * which no client will mistake for a complete page. */
+			log_error("req %s: list: fetching row %zu failed", r->id, i);
+			goto out;
+		}
+		envint_json(g, &row, &r->scope);
+	}
+	yajl_gen_array_close(g);
+	json_key(g, "next_cursor");
+	if (rows > q.limit) {
+		struct cursor c = { time_from_mysql(&row.created_at), { 0 } };
+		char text[CURSOR_STR_LEN + 1];
+
+		memcpy(c.id, row.id, 16);
+		cursor_encode(&c, text);
+		json_str(g, text);
+	} else {
+		yajl_gen_null(g);
+	}
+	json_key(g, "limit");
+	yajl_gen_integer(g, q.limit);
+	yajl_gen_map_close(g);
+out:
+	db_ei_page_close(page);
 }

@@ -8,6 +8,7 @@
 #include "../app/req.h"
 
 void healthz_get(struct req *r);	/* GET /healthz */
+void envint_list(struct req *r);	/* GET /environment-integration */
 void envint_get(struct req *r);		/* GET /environment-integration/{id} */
 
 #endif

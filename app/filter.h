@@ -1,0 +1,26 @@
+/*
+ * The list endpoint's query string, parsed into an ei_list_query: filters
+ * with Truto-style operators in every encoding real clients send
+ * (field=v, field[op]=v, field[in]=a,b, field[in][]=a, field[in][0]=a,
+ * percent-encoded brackets, '+' for space), limit and next_cursor.
+ * Pure: no database, no FastCGI; unit-tested and fuzzed.
+ */
+#ifndef ENVINT_FILTER_H
+#define ENVINT_FILTER_H
+
+#include "../db/envint_db.h"
+#include "config.h"
+#include "req.h"
+
+/* Most values one in / nin list may carry, and most parameters overall. */
+#define FILTER_MAX_VALUES 100
+#define FILTER_MAX_PARAMS 64
+
+/* Parses `query` (raw, without '?'). Returns 0, or -1 with *fail naming the
+ * parameter (decoded, as the client wrote it) and the problem; everything
+ * lives in `a`. Unknown parameters and operators, ill-typed values and
+ * malformed cursors are all failures: no filter is ever ignored. */
+int filter_parse(struct arena *a, const char *query, const struct config *cfg,
+		 struct ei_list_query *out, struct failure *fail);
+
+#endif
