@@ -208,7 +208,7 @@ static const enum vbind field_bind[EF__MAX] = {
 };
 
 static const char scope_team_sql[] = " WHERE ei.team_id = ?";
-static const char scope_env_sql[] = " WHERE ei.environment_id = ?";
+static const char scope_env_sql[] = " WHERE ei.team_id = ? AND ei.environment_id = ?";
 static const char keyset_sql[] =
 	" AND (ei.created_at > ? OR (ei.created_at = ? AND ei.id > ?))";
 static const char order_sql[] = " ORDER BY ei.created_at, ei.id LIMIT ?";
@@ -231,7 +231,7 @@ static char *put(char *w, const char *s)
 enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
 		       const struct ei_list_query *q, struct ei_page **out)
 {
-	size_t nparams = 1 + 3 + 1 + (q->has_after ? 3 : 0) + 1, sqlcap;
+	size_t nparams = 1 + 3 + 2 + (q->has_after ? 3 : 0) + 1, sqlcap;
 	size_t k = 0;
 	MYSQL_BIND *p;
 	unsigned long *lens, l16 = 16;
@@ -260,7 +260,9 @@ enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope
 	bind_scope(&p[k], scope, &flag, &l16);		/* installed_environment */
 	k += 3;
 	w = put(w, scope->env_token ? scope_env_sql : scope_team_sql);
-	bind_bin(&p[k++], scope->env_token ? scope->env_id : scope->team_id, &l16);
+	bind_bin(&p[k++], scope->team_id, &l16);
+	if (scope->env_token)
+		bind_bin(&p[k++], scope->env_id, &l16);
 	for (size_t i = 0; i < q->n_filters; i++) {
 		const struct ei_filter *f = &q->filters[i];
 

@@ -76,8 +76,9 @@ CREATE TABLE environment_integration (
   created_at       DATETIME(3)     NOT NULL,
   updated_at       DATETIME(3)     NOT NULL,
   UNIQUE KEY ei_environment_integration (environment_id, integration_id),
-  -- keyset pagination, scoped by environment token or by team token
-  KEY ei_environment_keyset (environment_id, created_at, id),
+  -- keyset pagination, scoped by environment token or by team token; the
+  -- first also serves the (environment_id, team_id) foreign key
+  KEY ei_environment_keyset (environment_id, team_id, created_at, id),
   KEY ei_team_keyset (team_id, created_at, id),
   -- installed_environment of a page: covering, per integration and team
   KEY ei_integration_team (integration_id, team_id, environment_id),

@@ -5,6 +5,11 @@
  * lists are explicit so a schema migration cannot silently shift a bind.
  */
 /*
+ * STRAIGHT_JOIN: the rows are driven from environment_integration through
+ * its keyset index (scope, created_at, id), which yields them in page
+ * order, so LIMIT stops early and no sort happens. Left to itself the
+ * optimizer starts from the small team table and sorts the whole tenant.
+ *
  * The columns of an environment integration response, in the order of
  * db/envint_db.c's column table. Parameters: the caller's team (secrets),
  * then the scope of installed_environment (team, env-token flag, env).
@@ -21,8 +26,8 @@
 	" t.id, t.name, t.domain, t.logo, t.is_verified, t.is_white_label," \
 	" t.tos_link, t.allow_impersonation, t.created_at, t.updated_at" \
 	" FROM environment_integration ei" \
-	" JOIN integration i ON i.id = ei.integration_id" \
-	" JOIN team t ON t.id = i.team_id"
+	" STRAIGHT_JOIN integration i ON i.id = ei.integration_id" \
+	" STRAIGHT_JOIN team t ON t.id = i.team_id"
 
 const char ei_select_sql[] = EI_SELECT;
 
