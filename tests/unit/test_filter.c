@@ -1,0 +1,274 @@
+/* Unit tests: the list query parser (app/filter.c), cursors (app/cursor.c)
+ * and ISO-8601 parsing (app/timeconv.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../app/cursor.h"
+#include "../../app/filter.h"
+#include "../../app/ids.h"
+#include "../../app/timeconv.h"
+
+static struct config cfg;
+static struct arena *arena;
+
+static int setup(void **state)
+{
+	(void)state;
+	config_defaults(&cfg);
+	arena = arena_new(4096);
+	return arena == NULL;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(arena);
+	return 0;
+}
+
+static int parse(const char *qs, struct ei_list_query *q, struct failure *f)
+{
+	arena_reset(arena);
+	return filter_parse(arena, qs, &cfg, q, f);
+}
+
+/* The query fails naming `param` in the failure's path. */
+static void fails(const char *qs, const char *param)
+{
+	struct ei_list_query q;
+	struct failure f = { 0 };
+
+	if (parse(qs, &q, &f) != -1)
+		fail_msg("accepted: %s", qs);
+	assert_non_null(f.path);
+	if (strcmp(f.path, param) != 0)
+		fail_msg("%s: path '%s', wanted '%s' (%s)", qs, f.path, param, f.message);
+}
+
+static void test_empty_and_defaults(void **state)
+{
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(parse("", &q, &f), 0);
+	assert_int_equal(q.n_filters, 0);
+	assert_int_equal(q.limit, 100);
+	assert_false(q.has_after);
+	assert_int_equal(parse("next_cursor=", &q, &f), 0);
+	assert_false(q.has_after);
+	assert_int_equal(parse("&&", &q, &f), 0);
+}
+
+static void test_limit(void **state)
+{
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(parse("limit=7", &q, &f), 0);
+	assert_int_equal(q.limit, 7);
+	assert_int_equal(parse("limit=1000", &q, &f), 0);
+	assert_int_equal(q.limit, 1000);
+	assert_int_equal(parse("limit=5000", &q, &f), 0);
+	assert_int_equal(q.limit, 1000);	/* clamped */
+	fails("limit=0", "limit");
+	fails("limit=-1", "limit");
+	fails("limit=", "limit");
+	fails("limit=1e3", "limit");
+	fails("limit=99999999999999999999", "limit");
+	fails("limit=5&limit=6", "limit");
+}
+
+static void test_scalar_filters(void **state)
+{
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(parse("is_enabled=true&show_in_catalog=false", &q, &f), 0);
+	assert_int_equal(q.n_filters, 2);
+	assert_int_equal(q.filters[0].field, EF_IS_ENABLED);
+	assert_int_equal(q.filters[0].op, OP_EQ);
+	assert_true(q.filters[0].v[0].b);
+	assert_int_equal(q.filters[1].field, EF_SHOW_IN_CATALOG);
+	assert_false(q.filters[1].v[0].b);
+
+	assert_int_equal(parse("is_enabled[ne]=true", &q, &f), 0);
+	assert_int_equal(q.filters[0].op, OP_NE);
+
+	assert_int_equal(parse("integration.name=My+Name", &q, &f), 0);
+	assert_int_equal(q.filters[0].field, EF_INTEGRATION_NAME);
+	assert_int_equal(q.filters[0].v[0].s.n, 7);
+	assert_memory_equal(q.filters[0].v[0].s.p, "My Name", 7);
+
+	assert_int_equal(parse("integration%5Bcategory%5D=crm", &q, &f), 0);
+	assert_int_equal(q.filters[0].field, EF_INTEGRATION_CATEGORY);
+	assert_int_equal(parse("integration[name][ne]=x", &q, &f), 0);
+	assert_int_equal(q.filters[0].field, EF_INTEGRATION_NAME);
+	assert_int_equal(q.filters[0].op, OP_NE);
+
+	/* repeated scalar conditions are ANDed, not merged */
+	assert_int_equal(parse("is_enabled=true&is_enabled=false", &q, &f), 0);
+	assert_int_equal(q.n_filters, 2);
+}
+
+static void test_id_lists_in_every_encoding(void **state)
+{
+	static const char *const forms[] = {
+		"id[in]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9,4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+		"id[in][]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9&id[in][]=4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+		"id[in][0]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9&id[in][1]=4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+		"id%5Bin%5D%5B0%5D=3fda2b4c-0516-41bc-8ae6-4927e42ecce9&id%5Bin%5D%5B1%5D=4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+		"id%5Bin%5D=3fda2b4c-0516-41bc-8ae6-4927e42ecce9%2C4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+		"id[in]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9&id[in][]=4a4de828-f4db-4c9e-adfd-434e0864c3c7",
+	};
+	unsigned char a[16], b[16];
+
+	(void)state;
+	id_parse("3fda2b4c-0516-41bc-8ae6-4927e42ecce9", 36, a);
+	id_parse("4a4de828-f4db-4c9e-adfd-434e0864c3c7", 36, b);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct ei_list_query q;
+		struct failure f;
+
+		if (parse(forms[i], &q, &f) != 0)
+			fail_msg("%s: %s %s", forms[i], f.path, f.message);
+		assert_int_equal(q.n_filters, 1);
+		assert_int_equal(q.filters[0].field, EF_ID);
+		assert_int_equal(q.filters[0].op, OP_IN);
+		assert_int_equal(q.filters[0].n, 2);
+		assert_memory_equal(q.filters[0].v[0].id, a, 16);
+		assert_memory_equal(q.filters[0].v[1].id, b, 16);
+	}
+}
+
+static void test_times(void **state)
+{
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	assert_int_equal(parse("created_at[gte]=2021-08-10T12:00:00.123%2B02:00", &q, &f), 0);
+	assert_int_equal(q.filters[0].op, OP_GTE);
+	assert_int_equal(q.filters[0].v[0].t.hour, 10);	/* converted to UTC */
+	assert_int_equal(q.filters[0].v[0].t.second_part, 123000);
+	assert_int_equal(parse("updated_at[lt]=2021-08-10", &q, &f), 0);
+	assert_int_equal(q.filters[0].v[0].t.day, 10);
+	fails("created_at=yesterday", "created_at");
+	fails("created_at=2021-02-30T00:00:00Z", "created_at");
+	fails("created_at=2021-08-10T10:00:00", "created_at");	/* no zone */
+}
+
+static void test_failures_name_the_parameter(void **state)
+{
+	char many[8192];
+	size_t w = 0;
+
+	(void)state;
+	fails("bogus=1", "bogus");
+	fails("id[like]=x", "id[like]");
+	fails("is_enabled[gt]=true", "is_enabled[gt]");
+	fails("is_enabled=maybe", "is_enabled");
+	fails("show_in_catalog=1", "show_in_catalog");
+	fails("id=nope", "id");
+	fails("id[eq][]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9", "id[eq][]");
+	fails("id[in][x]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9", "id[in][x]");
+	fails("id[in]=", "id[in]");
+	fails("id[in]=3fda2b4c-0516-41bc-8ae6-4927e42ecce9,", "id[in]");
+	fails("integration.name=%ff", "integration.name");
+	fails("integration.name=%zz", "integration.name");
+	fails("idx=1", "idx");
+	fails("id[in", "id[in");
+	fails("next_cursor=abc", "next_cursor");
+	fails("=1", "");
+	w += (size_t)snprintf(many + w, sizeof(many) - w, "id[in]=");
+	for (int i = 0; i < 101; i++)
+		w += (size_t)snprintf(many + w, sizeof(many) - w, "%s3fda2b4c-0516-41bc-8ae6-4927e42ecce9",
+				      i ? "," : "");
+	fails(many, "id[in]");
+	w = 0;
+	for (int i = 0; i < 65; i++)
+		w += (size_t)snprintf(many + w, sizeof(many) - w, "is_enabled=true&");
+	fails(many, "is_enabled");
+}
+
+static void test_cursor_round_trip_and_tamper(void **state)
+{
+	struct cursor c = { 1628589600123000LL, { 0 } }, d;
+	char text[CURSOR_STR_LEN + 1];
+	struct ei_list_query q;
+	struct failure f;
+	char qs[128];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		c.id[i] = (unsigned char)(i * 17);
+	cursor_encode(&c, text);
+	assert_int_equal(strlen(text), CURSOR_STR_LEN);
+	assert_int_equal(cursor_decode(text, strlen(text), &d), 0);
+	assert_true(d.created_us == c.created_us);
+	assert_memory_equal(d.id, c.id, 16);
+	for (size_t i = 0; i < CURSOR_STR_LEN - 1; i++) {	/* flip each char */
+		char t[CURSOR_STR_LEN + 1];
+
+		memcpy(t, text, sizeof(t));
+		t[i] = t[i] == 'A' ? 'B' : 'A';
+		if (cursor_decode(t, CURSOR_STR_LEN, &d) == 0)
+			fail_msg("tampered cursor accepted at %zu", i);
+	}
+	assert_int_equal(cursor_decode(text, CURSOR_STR_LEN - 1, &d), -1);
+	assert_int_equal(cursor_decode("!!", 2, &d), -1);
+	snprintf(qs, sizeof(qs), "next_cursor=%s&limit=2", text);
+	assert_int_equal(parse(qs, &q, &f), 0);
+	assert_true(q.has_after);
+	assert_memory_equal(q.after_id, c.id, 16);
+	assert_true(time_from_mysql(&q.after_created) == c.created_us);
+}
+
+static void test_time_conversions(void **state)
+{
+	long long us;
+	MYSQL_TIME t;
+
+	(void)state;
+	assert_int_equal(time_parse_iso("1970-01-01T00:00:00Z", 20, &us), 0);
+	assert_true(us == 0);
+	assert_int_equal(time_parse_iso("2021-08-10T10:00:00.000Z", 24, &us), 0);
+	assert_true(us == 1628589600000000LL);
+	time_to_mysql(us, &t);
+	assert_int_equal(t.year, 2021);
+	assert_int_equal(t.month, 8);
+	assert_int_equal(t.day, 10);
+	assert_int_equal(t.hour, 10);
+	assert_true(time_from_mysql(&t) == us);
+	assert_int_equal(time_parse_iso("2024-02-29", 10, &us), 0);	/* leap day */
+	assert_int_equal(time_parse_iso("2023-02-29", 10, &us), -1);
+	assert_int_equal(time_parse_iso("2021-08-10T24:00:00Z", 20, &us), -1);
+	assert_int_equal(time_parse_iso("2021-08-10T10:00:00.1234567Z", 28, &us), -1);
+	assert_int_equal(time_parse_iso("2021-08-10T10:00:00.Z", 21, &us), -1);
+	assert_int_equal(time_parse_iso("2021-08-10T10:00Z", 17, &us), 0);
+	assert_int_equal(time_parse_iso("2021-08-10T10:00:00-05:30", 25, &us), 0);
+	assert_true(us == 1628589600000000LL + (5 * 3600 + 30 * 60) * 1000000LL);
+	assert_int_equal(time_parse_iso("0999-01-01", 10, &us), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_and_defaults),
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_scalar_filters),
+		cmocka_unit_test(test_id_lists_in_every_encoding),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_failures_name_the_parameter),
+		cmocka_unit_test(test_cursor_round_trip_and_tamper),
+		cmocka_unit_test(test_time_conversions),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
