@@ -25,6 +25,7 @@ struct arena {
 	struct block *first;
 	struct cleanup *cleanups;
 	size_t used;
+	size_t grow;		/* size of the next ordinary block */
 };
 
 static struct block *block_new(size_t size)
@@ -54,6 +55,7 @@ struct arena *arena_new(size_t first)
 	}
 	a->cleanups = NULL;
 	a->used = 0;
+	a->grow = first * 2;
 	return a;
 }
 
@@ -68,10 +70,16 @@ void *arena_alloc(struct arena *a, size_t n)
 		return NULL;
 	off = (b->used + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
 	if (off > b->size || b->size - off < n) {
-		/* Grow geometrically, but give a huge request a block of its own. */
-		size = b->size * 2;
-		if (size < n)
+		/* Ordinary blocks grow geometrically; a request bigger than the
+		 * next one gets a block of its own size and leaves the growth
+		 * schedule alone, so one huge body does not inflate the rest. */
+		if (n > a->grow) {
 			size = n;
+		} else {
+			size = a->grow;
+			if (a->grow <= SIZE_MAX / 2)
+				a->grow *= 2;
+		}
 		b = block_new(size);
 		if (b == NULL)
 			return NULL;
@@ -142,6 +150,7 @@ void arena_reset(struct arena *a)
 	a->head = a->first;
 	a->first->used = 0;
 	a->used = 0;
+	a->grow = a->first->size * 2;
 }
 
 size_t arena_used(const struct arena *a)

@@ -47,7 +47,7 @@ static const struct ckey keys[] = {
 	{ "db_timeout", CT_UINT, F(db_timeout), 1, 300, "5" },
 	{ "retry_after", CT_UINT, F(retry_after), 1, 3600, "1" },
 	{ "body_max", CT_SIZE, F(body_max), 64, 1ULL << 30, "8m" },
-	{ "json_depth_max", CT_UINT, F(json_depth_max), 2, 1000, "64" },
+	{ "json_depth_max", CT_UINT, F(json_depth_max), 2, 127, "64" },
 	{ "page_default", CT_UINT, F(page_default), 1, 100000, "100" },
 	{ "page_max", CT_UINT, F(page_max), 1, 100000, "1000" },
 	{ "log_level", CT_LEVEL, F(log_level), 0, 0, "info" },

@@ -1,11 +1,16 @@
 #include "json_canon.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
+
+#include "qs.h"
+
+#define MSG_SYNTAX "is not valid JSON (syntax error, truncated input or invalid UTF-8)"
 
 /* Types of the override's (and a config's) top-level keys, from API.md. */
 enum ktype {
@@ -60,19 +65,25 @@ static const struct keydef topkeys[] = {
 };
 #define NTOPKEYS (sizeof(topkeys) / sizeof(topkeys[0]))
 
-struct keyslot {
-	const char *key;	/* NULL = empty */
+/* Keys of the objects currently open live on one stack (bytes in kbuf,
+ * entries in ents) that is cut back when an object closes: duplicate
+ * detection costs memory for the open path only, not for the whole body. */
+struct keyent {
+	size_t off;		/* into kbuf */
 	size_t len;
 	uint32_t hash;
 };
 
+#define LINEAR_KEYS 16		/* objects with more keys get a hash index */
+
 struct frame {
 	bool is_map;
-	const char *key;	/* the current key (maps) */
-	size_t klen;
+	bool has_key;		/* cur is valid */
+	size_t first;		/* this object's first entry in ents */
+	size_t cur;		/* entry of the current key */
 	size_t index;		/* the current element (arrays) */
-	struct keyslot *set;	/* keys seen, open addressing */
-	size_t cap, count;
+	uint32_t *tab;		/* hash index of entries (+1; 0 = empty), or NULL */
+	size_t tabcap;
 };
 
 enum event {
@@ -90,6 +101,10 @@ struct jc {
 	yajl_gen full, red;
 	struct frame *stack;
 	unsigned depth;			/* open containers */
+	char *kbuf;			/* key stack: bytes (malloc'd) */
+	size_t kused, kcap;
+	struct keyent *ents;		/* key stack: entries (malloc'd) */
+	size_t nents, ecap;
 	const struct keydef *top;	/* definition of the current top-level key */
 	unsigned red_skip;		/* >0: redacted copy skips until depth < this */
 	bool failed;
@@ -106,14 +121,32 @@ static uint32_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
+/* The current key of an open object, or NULL. */
+static const char *frame_key(const struct jc *j, const struct frame *f, size_t *len)
+{
+	if (!f->is_map || !f->has_key)
+		return NULL;
+	*len = j->ents[f->cur].len;
+	return j->kbuf + j->ents[f->cur].off;
+}
+
+static bool frame_key_is(const struct jc *j, unsigned depth, const char *lit)
+{
+	size_t len = 0;
+	const char *k = frame_key(j, &j->stack[depth], &len);
+
+	return k != NULL && len == strlen(lit) && memcmp(k, lit, len) == 0;
+}
+
 /* Builds "prefix.a.b[3]" for the current position (plus `extra` key). */
 static const char *cur_path(struct jc *j, const char *extra, size_t elen)
 {
-	size_t len = strlen(j->prefix) + elen + 2;
+	size_t len = strlen(j->prefix) + elen + 2, klen = 0;
+	const char *key;
 	char *p, *w;
 
 	for (unsigned i = 0; i < j->depth; i++)
-		len += j->stack[i].is_map ? j->stack[i].klen + 1 : 24;
+		len += (frame_key(j, &j->stack[i], &klen) ? klen : 0) + 24;
 	p = arena_alloc(j->a, len);
 	if (p == NULL)
 		return j->prefix;
@@ -121,10 +154,10 @@ static const char *cur_path(struct jc *j, const char *extra, size_t elen)
 	for (unsigned i = 0; i < j->depth; i++) {
 		const struct frame *f = &j->stack[i];
 
-		if (f->is_map && f->key != NULL) {
+		if ((key = frame_key(j, f, &klen)) != NULL) {
 			*w++ = '.';
-			memcpy(w, f->key, f->klen);
-			w += f->klen;
+			memcpy(w, key, klen);
+			w += klen;
 		} else if (!f->is_map) {
 			w += sprintf(w, "[%zu]", f->index);
 		}
@@ -154,41 +187,85 @@ static int fail_oom(struct jc *j)
 	return fail(j, j->prefix, "out of memory");
 }
 
-/* Records `key` in the frame's set. 1 if new, 0 if a duplicate, -1 oom. */
+static bool ent_equal(const struct jc *j, size_t e, const char *key, size_t n, uint32_t h)
+{
+	return j->ents[e].hash == h && j->ents[e].len == n &&
+	       (n == 0 || memcmp(j->kbuf + j->ents[e].off, key, n) == 0);
+}
+
+/* (Re)builds a frame's hash index over its entries. 0 or -1 (no memory). */
+static int index_build(struct jc *j, struct frame *f, size_t cap)
+{
+	uint32_t *tab = arena_calloc(j->a, cap * sizeof(*tab));
+
+	if (tab == NULL)
+		return -1;
+	for (size_t e = f->first; e < j->nents; e++) {
+		size_t k = j->ents[e].hash & (cap - 1);
+
+		while (tab[k] != 0)
+			k = (k + 1) & (cap - 1);
+		tab[k] = (uint32_t)(e - f->first + 1);
+	}
+	f->tab = tab;
+	f->tabcap = cap;
+	return 0;
+}
+
+/* Pushes `key` as the frame's current key. 1 if new, 0 if a duplicate,
+ * -1 when out of memory. */
 static int key_add(struct jc *j, struct frame *f, const char *key, size_t n)
 {
 	uint32_t h = fnv1a(key, n);
+	size_t count = j->nents - f->first;
 
-	if (f->count * 2 >= f->cap) {
-		size_t ncap = f->cap ? f->cap * 2 : 16;
-		struct keyslot *ns = arena_calloc(j->a, ncap * sizeof(*ns));
-
-		if (ns == NULL)
+	if (count < LINEAR_KEYS) {
+		for (size_t e = f->first; e < j->nents; e++)
+			if (ent_equal(j, e, key, n, h))
+				return 0;
+	} else {
+		if ((f->tab == NULL || count * 2 >= f->tabcap) &&
+		    index_build(j, f, f->tabcap ? f->tabcap * 2 : 4 * LINEAR_KEYS) < 0)
 			return -1;
-		for (size_t i = 0; i < f->cap; i++)
-			if (f->set[i].key != NULL) {
-				size_t k = f->set[i].hash & (ncap - 1);
-
-				while (ns[k].key != NULL)
-					k = (k + 1) & (ncap - 1);
-				ns[k] = f->set[i];
-			}
-		f->set = ns;
-		f->cap = ncap;
+		for (size_t k = h & (f->tabcap - 1); f->tab[k] != 0; k = (k + 1) & (f->tabcap - 1))
+			if (ent_equal(j, f->first + f->tab[k] - 1, key, n, h))
+				return 0;
 	}
-	for (size_t k = h & (f->cap - 1);; k = (k + 1) & (f->cap - 1)) {
-		struct keyslot *s = &f->set[k];
+	if (j->kused + n > j->kcap) {
+		size_t cap = j->kcap ? j->kcap : 256;
+		char *nb;
 
-		if (s->key == NULL) {
-			s->key = key;
-			s->len = n;
-			s->hash = h;
-			f->count++;
-			return 1;
-		}
-		if (s->hash == h && s->len == n && memcmp(s->key, key, n) == 0)
-			return 0;
+		while (cap < j->kused + n)
+			cap *= 2;
+		nb = realloc(j->kbuf, cap);
+		if (nb == NULL)
+			return -1;
+		j->kbuf = nb;
+		j->kcap = cap;
 	}
+	if (j->nents == j->ecap) {
+		size_t cap = j->ecap ? j->ecap * 2 : 64;
+		struct keyent *ne = realloc(j->ents, cap * sizeof(*ne));
+
+		if (ne == NULL)
+			return -1;
+		j->ents = ne;
+		j->ecap = cap;
+	}
+	if (n > 0)	/* an empty key may meet a still-empty buffer */
+		memcpy(j->kbuf + j->kused, key, n);
+	j->ents[j->nents] = (struct keyent){ j->kused, n, h };
+	j->kused += n;
+	f->cur = j->nents++;
+	f->has_key = true;
+	if (f->tab != NULL) {	/* keep the index current */
+		size_t k = h & (f->tabcap - 1);
+
+		while (f->tab[k] != 0)
+			k = (k + 1) & (f->tabcap - 1);
+		f->tab[k] = (uint32_t)(f->cur - f->first + 1);
+	}
+	return 1;
 }
 
 static bool in_set(const char *const *set, const unsigned char *s, size_t n)
@@ -239,8 +316,7 @@ static int check_value(struct jc *j, enum event ev, const unsigned char *s, size
 	if (j->depth == 2) {	/* inside a top-level container */
 		if ((k->type == KT_STRMAP || k->type == KT_STRARRAY) && ev != EV_STRING)
 			return fail(j, NULL, "must be a string");
-		if (k->formats != NULL && j->stack[1].is_map &&
-		    j->stack[1].klen == 6 && memcmp(j->stack[1].key, "format", 6) == 0 &&
+		if (k->formats != NULL && frame_key_is(j, 1, "format") &&
 		    (ev != EV_STRING || !in_set(k->formats, s, n))) {
 			char *m = arena_alloc(j->a, 160);
 
@@ -258,16 +334,9 @@ static int check_value(struct jc *j, enum event ev, const unsigned char *s, size
 /* True when the value about to be emitted is a credentials ... client.secret. */
 static bool is_secret(const struct jc *j)
 {
-	const struct frame *f, *p;
-
-	if (j->depth < 3 || j->stack[0].key == NULL)
-		return false;
-	if (j->stack[0].klen != 11 || memcmp(j->stack[0].key, "credentials", 11) != 0)
-		return false;
-	f = &j->stack[j->depth - 1];
-	p = &j->stack[j->depth - 2];
-	return f->is_map && p->is_map && f->klen == 6 && memcmp(f->key, "secret", 6) == 0 &&
-	       p->klen == 6 && memcmp(p->key, "client", 6) == 0;
+	return j->depth >= 3 && frame_key_is(j, 0, "credentials") &&
+	       frame_key_is(j, j->depth - 1, "secret") &&
+	       frame_key_is(j, j->depth - 2, "client");
 }
 
 /* Common work before any value: type checks, then decides what the
@@ -294,9 +363,18 @@ static void after_value(struct jc *j)
 		j->stack[j->depth - 1].index++;
 }
 
+/* Runs a yajl_gen call on the full copy and, when to_red, on the redacted
+ * one; a generator error (it should never happen on input yajl parsed)
+ * fails the parse rather than storing a broken document. */
 #define EMIT(j, to_red, call) do { \
-	yajl_gen g_ = (j)->full; call; \
-	if (to_red) { g_ = (j)->red; call; } \
+	yajl_gen g_ = (j)->full; \
+	if ((call) != yajl_gen_status_ok) \
+		return fail((j), NULL, "cannot be re-encoded"); \
+	if (to_red) { \
+		g_ = (j)->red; \
+		if ((call) != yajl_gen_status_ok) \
+			return fail((j), NULL, "cannot be re-encoded"); \
+	} \
 } while (0)
 
 static int cb_null(void *ctx)
@@ -340,6 +418,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 	struct jc *j = ctx;
 	bool r;
 
+	if (!utf8_valid((const char *)s, n))
+		return fail(j, j->prefix, MSG_SYNTAX);
 	if (!before_value(j, EV_STRING, s, n, &r))
 		return 0;
 	EMIT(j, r, yajl_gen_string(g_, s, n));
@@ -363,6 +443,7 @@ static int open_container(struct jc *j, bool is_map)
 	f = &j->stack[j->depth++];
 	memset(f, 0, sizeof(*f));
 	f->is_map = is_map;
+	f->first = j->nents;
 	return 1;
 }
 
@@ -375,6 +456,13 @@ static int close_container(struct jc *j, bool is_map)
 	else
 		EMIT(j, r, yajl_gen_array_close(g_));
 	j->depth--;
+	if (is_map) {	/* its keys leave the key stack */
+		struct frame *f = &j->stack[j->depth];
+
+		if (f->first < j->nents)
+			j->kused = j->ents[f->first].off;
+		j->nents = f->first;
+	}
 	if (j->red_skip != 0 && j->depth < j->red_skip)
 		j->red_skip = 0;
 	if (j->depth == 1)
@@ -388,33 +476,32 @@ static int cb_map_close(void *ctx) { return close_container(ctx, true); }
 static int cb_array_open(void *ctx) { return open_container(ctx, false); }
 static int cb_array_close(void *ctx) { return close_container(ctx, false); }
 
-static int cb_key(void *ctx, const unsigned char *key, size_t n)
+static int cb_key(void *ctx, const unsigned char *ukey, size_t n)
 {
 	struct jc *j = ctx;
 	struct frame *f = &j->stack[j->depth - 1];
-	char *copy = arena_strndup(j->a, (const char *)key, n);
+	const char *key = (const char *)ukey;
 	int added;
 
-	if (copy == NULL)
-		return fail_oom(j);
-	added = key_add(j, f, copy, n);
+	if (!utf8_valid(key, n))
+		return fail(j, j->prefix, MSG_SYNTAX);
+	f->has_key = false;	/* failure paths name the parent, then this key */
+	added = key_add(j, f, key, n);
 	if (added < 0)
 		return fail_oom(j);
 	if (added == 0)
-		return fail(j, cur_path(j, copy, n), "duplicate key");
+		return fail(j, cur_path(j, key, n), "duplicate key");
 	if (j->depth == 1) {
 		j->top = NULL;
 		for (size_t i = 0; i < NTOPKEYS; i++)
 			if (strlen(topkeys[i].name) == n && memcmp(topkeys[i].name, key, n) == 0)
 				j->top = &topkeys[i];
-		if (j->top == NULL)
-			return fail(j, cur_path(j, copy, n), "unknown key");
+		if (j->top == NULL) {
+			f->has_key = false;
+			return fail(j, cur_path(j, key, n), "unknown key");
+		}
 	}
-	f->key = copy;
-	f->klen = n;
-	yajl_gen_string(j->full, key, n);
-	if (j->red != NULL && j->red_skip == 0)
-		yajl_gen_string(j->red, key, n);
+	EMIT(j, j->red != NULL && j->red_skip == 0, yajl_gen_string(g_, ukey, n));
 	return 1;
 }
 
@@ -424,6 +511,14 @@ static const yajl_callbacks callbacks = {
 };
 
 static void free_parser(void *p) { yajl_free(p); }
+
+static void free_keys(void *p)
+{
+	struct jc *j = p;
+
+	free(j->kbuf);
+	free(j->ents);
+}
 static void free_gen(void *g) { yajl_gen_free(g); }
 
 struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
@@ -435,9 +530,10 @@ struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
 		return NULL;
 	j->a = a;
 	j->prefix = path_prefix;
-	j->max_depth = max_depth;
-	j->stack = arena_alloc(a, (max_depth + 1) * sizeof(*j->stack));
-	if (j->stack == NULL)
+	/* yajl_gen cannot nest deeper than YAJL_MAX_DEPTH (128) */
+	j->max_depth = max_depth < JC_MAX_DEPTH ? max_depth : JC_MAX_DEPTH;
+	j->stack = arena_alloc(a, (j->max_depth + 1) * sizeof(*j->stack));
+	if (j->stack == NULL || arena_cleanup_add(a, free_keys, j) < 0)
 		return NULL;
 	j->parser = yajl_alloc(&callbacks, NULL, j);
 	if (j->parser == NULL || arena_cleanup_add(a, free_parser, j->parser) < 0)
@@ -473,7 +569,7 @@ static int parse_status(struct jc *j, yajl_status st)
 		/* yajl's own text names the byte; keep it out of responses. */
 		j->failed = true;
 		j->fail_path = j->prefix;
-		j->fail_msg = "is not valid JSON (syntax error, truncated input or invalid UTF-8)";
+		j->fail_msg = MSG_SYNTAX;
 	}
 	return -1;
 }

@@ -5,7 +5,7 @@
  * on, no comments) and every event is re-emitted by yajl_gen into compact
  * canonical JSON: what is stored, and later copied into responses
  * verbatim. While parsing it rejects, as soon as they are seen: nesting
- * deeper than max_depth, duplicate keys in any object, a top level that is
+ * deeper than max_depth (at most JC_MAX_DEPTH), duplicate keys in any object, a top level that is
  * not an object, and top-level keys or types outside the override table of
  * API.md. Optionally it emits a second, redacted copy in which every
  * credentials...client.secret value is replaced by JC_REDACTED.
@@ -17,6 +17,10 @@
 #include <stddef.h>
 
 #include "arena.h"
+
+/* Deepest nesting accepted, whatever the caller asks: yajl_gen stops at
+ * 128 levels. */
+#define JC_MAX_DEPTH 127
 
 /* What a caller who does not own an integration sees instead of a secret. */
 #define JC_REDACTED "[REDACTED]"

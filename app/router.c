@@ -55,13 +55,17 @@ void router_allow(enum route_id id, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (int m = 0; m < M__MAX; m++) {
+		const char *sep = used ? ", " : "";
+		size_t need;
+
 		if (routes[id].methods[m] == NULL)
 			continue;
-		int w = snprintf(buf + used, len - used, "%s%s",
-				 used ? ", " : "", http_method_names[m]);
-		if (w < 0 || (size_t)w >= len - used)
-			break;
-		used += (size_t)w;
+		need = strlen(sep) + strlen(http_method_names[m]);
+		if (used + need >= len)
+			break;	/* never half a method name */
+		memcpy(buf + used, sep, strlen(sep));
+		memcpy(buf + used + strlen(sep), http_method_names[m], strlen(http_method_names[m]) + 1);
+		used += need;
 	}
 }
 
