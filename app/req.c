@@ -141,6 +141,8 @@ void req_init(struct req *r, FCGX_Request *fx, struct arena *a,
 		r->content_length = (*end == '\0' && v >= 0) ? v : (long long)1 << 62;
 	}
 	r->authorization = req_param(r, "HTTP_AUTHORIZATION");
+	if (r->authorization != NULL && r->authorization[0] == '\0')
+		r->authorization = NULL;	/* some servers pass an empty one */
 	r->if_match = req_param(r, "HTTP_IF_MATCH");
 }
 
