@@ -1,5 +1,6 @@
 #include "filter.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,9 +236,14 @@ static int parse_limit(struct parser *p, const char *val, size_t n)
 	if (p->seen_limit)
 		return failp(p, "given more than once");
 	p->seen_limit = true;
-	if (n == 0 || n > 9 || strspn(val, "0123456789") != n)
+	if (n == 0 || strspn(val, "0123456789") != n)
 		return failp(p, "must be a whole number from 1");
-	v = strtoul(val, NULL, 10);
+	while (n > 1 && *val == '0') {	/* leading zeros */
+		val++;
+		n--;
+	}
+	/* Any larger number is clamped, however many digits it has. */
+	v = n > 9 ? ULONG_MAX : strtoul(val, NULL, 10);
 	if (v == 0)
 		return failp(p, "must be a whole number from 1");
 	p->q->limit = v > p->cfg->page_max ? p->cfg->page_max : (unsigned)v;

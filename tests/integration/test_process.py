@@ -108,8 +108,11 @@ def test_sighup_applies_new_worker_count(stack):
     os.kill(stack.master_pid(), signal.SIGHUP)
     wait_for(lambda: len(stack.worker_pids()) == 3, 15, "3 workers")
     stack.write_config()
+    three = set(stack.worker_pids())
     os.kill(stack.master_pid(), signal.SIGHUP)
-    wait_for(lambda: len(stack.worker_pids()) == stack.workers, 15, "back to 2 workers")
+    # the rolling replacement is over when none of the 3 is left
+    wait_for(lambda: len(stack.worker_pids()) == stack.workers and
+             not (set(stack.worker_pids()) & three), 20, "2 new workers")
     check(stack.get("/healthz").status == 200, "unhealthy")
 
 

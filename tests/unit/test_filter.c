@@ -81,7 +81,11 @@ static void test_limit(void **state)
 	fails("limit=-1", "limit");
 	fails("limit=", "limit");
 	fails("limit=1e3", "limit");
-	fails("limit=99999999999999999999", "limit");
+	assert_int_equal(parse("limit=99999999999999999999", &q, &f), 0);
+	assert_int_equal(q.limit, 1000);	/* clamped, however long */
+	assert_int_equal(parse("limit=007", &q, &f), 0);
+	assert_int_equal(q.limit, 7);
+	fails("limit=0000", "limit");
 	fails("limit=5&limit=6", "limit");
 }
 
