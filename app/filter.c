@@ -259,7 +259,7 @@ static int parse_cursor(struct parser *p, const char *val, size_t n)
 	p->seen_cursor = true;
 	if (n == 0)
 		return 0;	/* empty: the first page */
-	if (cursor_decode(val, n, &c) < 0)
+	if (cursor_decode(val, n, &c) < 0 || !time_in_range(c.created_us))
 		return failp(p, "is not a cursor returned by this API");
 	p->q->has_after = true;
 	time_to_mysql(c.created_us, &p->q->after_created);

@@ -105,8 +105,9 @@ int time_parse_iso(const char *s, size_t n, long long *us)
 		}
 		if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
 			i++;
-		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-			sign = s[i++] == '+' ? 1 : -1;
+		} else if (i < n && (s[i] == '+' || s[i] == '-' || s[i] == ' ')) {
+			/* ' ' is a '+' that form decoding turned into a space */
+			sign = s[i++] == '-' ? -1 : 1;
 			if (digits(s, n, &i, 2, &oh) < 0 || expect(s, n, &i, ':') < 0 ||
 			    digits(s, n, &i, 2, &om) < 0 || oh > 23 || om > 59)
 				return -1;
@@ -122,7 +123,16 @@ int time_parse_iso(const char *s, size_t n, long long *us)
 
 	secs -= sign * (long long)(oh * 3600 + om * 60);
 	*us = secs * 1000000LL + frac;
-	return 0;
+	/* the offset may carry the instant out of DATETIME's range */
+	return time_in_range(*us) ? 0 : -1;
+}
+
+bool time_in_range(long long us)
+{
+	static const long long lo = -30610224000LL * 1000000LL;	/* 1000-01-01 */
+	static const long long hi = 253402300800LL * 1000000LL;	/* 10000-01-01 */
+
+	return us >= lo && us < hi;
 }
 
 void time_to_mysql(long long us, MYSQL_TIME *t)

@@ -260,6 +260,13 @@ static void test_time_conversions(void **state)
 	assert_int_equal(time_parse_iso("2021-08-10T10:00:00-05:30", 25, &us), 0);
 	assert_true(us == 1628589600000000LL + (5 * 3600 + 30 * 60) * 1000000LL);
 	assert_int_equal(time_parse_iso("0999-01-01", 10, &us), -1);
+	/* offsets that leave DATETIME's range */
+	assert_int_equal(time_parse_iso("9999-12-31T23:00:00-01:00", 25, &us), -1);
+	assert_int_equal(time_parse_iso("1000-01-01T00:30:00+01:00", 25, &us), -1);
+	assert_int_equal(time_parse_iso("9999-12-31T23:59:59.999999Z", 27, &us), 0);
+	/* a '+' decoded to ' ' */
+	assert_int_equal(time_parse_iso("2021-08-10T12:00:00 02:00", 25, &us), 0);
+	assert_true(us == 1628589600000000LL);
 }
 
 int main(void)
