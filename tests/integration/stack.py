@@ -179,6 +179,8 @@ class Stack:
                 f.write("%s = %s\n" % (k, v))
 
     def ctl(self, *args, check=True):
+        """envintctl with the stack's config; leading --key value pairs in
+        args are global flags (e.g. "--db-name", "x", "migrate")."""
         r = subprocess.run([self.binary("envintctl"), "--config", self.config_path()]
                            + list(args), capture_output=True, text=True, timeout=120)
         if check and r.returncode != 0:
