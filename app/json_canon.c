@@ -1,5 +1,6 @@
 #include "json_canon.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -8,9 +9,11 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
+#include "json_scan.h"
 #include "qs.h"
 
 #define MSG_SYNTAX "is not valid JSON (syntax error, truncated input or invalid UTF-8)"
+#define MSG_SURROGATE "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)"
 
 /* Types of the override's (and a config's) top-level keys, from API.md. */
 enum ktype {
@@ -107,6 +110,7 @@ struct jc {
 	size_t nents, ecap;
 	const struct keydef *top;	/* definition of the current top-level key */
 	unsigned red_skip;		/* >0: redacted copy skips until depth < this */
+	struct json_scan scan;
 	bool failed;
 	bool oom;
 	const char *fail_path, *fail_msg;
@@ -401,11 +405,31 @@ static int cb_bool(void *ctx, int v)
 	return 1;
 }
 
+/* A number a double cannot hold (1e400) would reach JavaScript clients as
+ * Infinity: refuse it. The text itself is stored verbatim. */
+static bool number_in_range(struct jc *j, const char *s, size_t n)
+{
+	char buf[64], *copy = buf;
+	double v;
+
+	if (n >= sizeof(buf)) {
+		copy = arena_alloc(j->a, n + 1);
+		if (copy == NULL)
+			return false;
+	}
+	memcpy(copy, s, n);
+	copy[n] = '\0';
+	v = strtod(copy, NULL);
+	return isfinite(v);
+}
+
 static int cb_number(void *ctx, const char *s, size_t n)
 {
 	struct jc *j = ctx;
 	bool r;
 
+	if (!number_in_range(j, s, n))
+		return fail(j, NULL, "number out of range");
 	if (!before_value(j, EV_SCALAR, NULL, 0, &r))
 		return 0;
 	EMIT(j, r, yajl_gen_number(g_, s, n));
@@ -578,6 +602,10 @@ int jc_feed(struct jc *j, const void *buf, size_t n)
 {
 	if (j->failed)
 		return -1;
+	if (json_scan_feed(&j->scan, buf, n) < 0) {
+		fail(j, j->prefix, MSG_SURROGATE);
+		return -1;
+	}
 	return parse_status(j, yajl_parse(j->parser, buf, n));
 }
 
@@ -585,7 +613,31 @@ int jc_finish(struct jc *j)
 {
 	if (j->failed)
 		return -1;
+	if (json_scan_finish(&j->scan) < 0) {
+		fail(j, j->prefix, MSG_SURROGATE);
+		return -1;
+	}
 	return parse_status(j, yajl_complete_parse(j->parser));
+}
+
+const yajl_callbacks *jc_callbacks(void)
+{
+	return &callbacks;
+}
+
+bool jc_failed(const struct jc *j)
+{
+	return j->failed;
+}
+
+bool jc_oom(const struct jc *j)
+{
+	return j->oom;
+}
+
+unsigned jc_depth(const struct jc *j)
+{
+	return j->depth;
 }
 
 void jc_failure(const struct jc *j, const char **path, const char **message)

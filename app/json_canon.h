@@ -7,7 +7,8 @@
  * verbatim. While parsing it rejects, as soon as they are seen: nesting
  * deeper than max_depth (at most JC_MAX_DEPTH), duplicate keys in any object, a top level that is
  * not an object, and top-level keys or types outside the override table of
- * API.md. Optionally it emits a second, redacted copy in which every
+ * API.md, numbers a double cannot hold, and \u escapes that are half a
+ * surrogate pair. Optionally it emits a second, redacted copy in which every
  * credentials...client.secret value is replaced by JC_REDACTED.
  */
 #ifndef ENVINT_JSON_CANON_H
@@ -15,6 +16,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include <yajl/yajl_parse.h>
 
 #include "arena.h"
 
@@ -38,6 +41,16 @@ int jc_feed(struct jc *j, const void *buf, size_t n);
 
 /* Ends the input. 0, or -1 when it is incomplete or rejected. */
 int jc_finish(struct jc *j);
+
+/* Sink use, for a parser that finds a config inside a larger document
+ * (the PATCH body's "override"): it calls these callbacks with the
+ * canonicaliser as context, starting with the object's map_open, instead
+ * of jc_feed. jc_depth tells when the object has closed again (0). The
+ * caller runs its own json_scan over the raw bytes. */
+const yajl_callbacks *jc_callbacks(void);
+bool jc_failed(const struct jc *j);
+bool jc_oom(const struct jc *j);	/* the failure was memory, not input */
+unsigned jc_depth(const struct jc *j);
 
 /* After a -1: the failing path ("override.headers") and a message; both
  * live in the arena. */

@@ -50,6 +50,13 @@ static int fcgx_write(struct req *r, const void *p, size_t n)
 	return FCGX_PutStr(p, (int)n, r->fx->out) == (int)n ? 0 : -1;
 }
 
+static int fcgx_read(struct req *r, void *p, size_t n)
+{
+	if (r->fx == NULL || n == 0)
+		return 0;
+	return FCGX_GetStr(p, n > 0x7fffffff ? 0x7fffffff : (int)n, r->fx->in);
+}
+
 const char *req_param(const struct req *r, const char *name)
 {
 	return r->fx != NULL ? FCGX_GetParam(name, r->fx->envp) : NULL;
@@ -109,6 +116,7 @@ void req_init(struct req *r, FCGX_Request *fx, struct arena *a,
 	r->cfg = cfg;
 	r->db = db;
 	r->write = fcgx_write;
+	r->read = fcgx_read;
 	r->content_length = -1;
 
 	s = req_param(r, "REQUEST_ID");

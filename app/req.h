@@ -42,12 +42,17 @@ struct req;
  * Returns 0, or -1 when the client is gone. */
 typedef int (*req_write_fn)(struct req *r, const void *p, size_t n);
 
+/* Where body bytes come from: up to n bytes into p; returns the count,
+ * 0 at the end of the body. */
+typedef int (*req_read_fn)(struct req *r, void *p, size_t n);
+
 struct req {
 	FCGX_Request *fx;		/* NULL outside a FastCGI worker */
 	struct arena *arena;
 	const struct config *cfg;
 	struct db *db;
 	req_write_fn write;
+	req_read_fn read;
 
 	enum http_method method;
 	const char *method_name;

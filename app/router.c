@@ -10,9 +10,10 @@ static const struct route routes[ROUTE__MAX] = {
 	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */
 	  { [M_GET] = healthz_get } },
 	{ "/environment-integration", false, true,	/* ROUTE_EI_COLLECTION */
-	  { [M_GET] = envint_list } },
+	  { [M_GET] = envint_list, [M_POST] = envint_post } },
 	{ "/environment-integration", true, true,	/* ROUTE_EI_ITEM */
-	  { [M_GET] = envint_get } },
+	  { [M_GET] = envint_get, [M_PATCH] = envint_patch,
+	    [M_DELETE] = envint_delete } },
 };
 
 enum route_id router_match(struct arena *a, const char *path, const char **param)

@@ -59,6 +59,17 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* Reads whatever body the handler left unread (404s, 405s, 401s, a body
+ * rejected half-way): the web server writes the whole body before it
+ * reads the reply, and a closed connection would turn the reply into 502. */
+static void drain_input(struct req *r)
+{
+	char buf[16384];
+
+	while (r->read(r, buf, sizeof(buf)) > 0)
+		;
+}
+
 int worker_run(const struct config *cfg, int listen_fd)
 {
 	FCGX_Request fx;
@@ -117,6 +128,7 @@ int worker_run(const struct config *cfg, int listen_fd)
 		router_dispatch(&r);
 		if (r.status == 0)	/* a handler that forgot to reply is a bug */
 			req_reply_error(&r, 500, "internal error");
+		drain_input(&r);
 		log_info("%s %s %d %llu %ldus %s",
 			 log_clean(m, sizeof(m), r.method_name),
 			 log_clean(p, sizeof(p), r.path != NULL ? r.path : "-"),

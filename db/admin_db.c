@@ -102,32 +102,6 @@ enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16]
 	return select_id(db, STMT_INTEGRATION_ID, q, id_out);
 }
 
-enum db_err db_ei_install(struct db *db, const unsigned char id[16],
-			  const unsigned char env_id[16],
-			  const unsigned char integration_id[16],
-			  bool show_in_catalog, bool is_enabled,
-			  const char *override, size_t override_len)
-{
-	MYSQL_BIND p[6];
-	unsigned long l16 = 16, lov = override_len;
-	signed char cat = show_in_catalog, en = is_enabled;
-	enum db_err rc;
-
-	bind_bin(&p[0], id, &l16);
-	bind_bin(&p[1], integration_id, &l16);
-	bind_tiny(&p[2], &cat);
-	bind_tiny(&p[3], &en);
-	if (override != NULL)
-		bind_str(&p[4], override, &lov);
-	else
-		bind_null(&p[4]);
-	bind_bin(&p[5], env_id, &l16);
-	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
-	if (rc == DB_OK && db_affected(db) == 0)
-		rc = DB_NOTFOUND;
-	return rc;
-}
-
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out)
 {
 	MYSQL_BIND r[1];

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "db.h"
+#include "envint_db.h"
 
 struct team_row {
 	const char *name, *domain, *logo, *tos_link;	/* NULL = SQL NULL */
@@ -35,15 +36,6 @@ struct integration_row {
 enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16],
 				  const struct integration_row *i,
 				  unsigned char id_out[16]);
-
-/* Installs an integration into an environment. override: canonical JSON or
- * NULL. DB_NOTFOUND if the environment does not exist, DB_CONFLICT if it is
- * already installed there. */
-enum db_err db_ei_install(struct db *db, const unsigned char id[16],
-			  const unsigned char env_id[16],
-			  const unsigned char integration_id[16],
-			  bool show_in_catalog, bool is_enabled,
-			  const char *override, size_t override_len);
 
 /* Runs a statement that selects one unsigned integer (counts, versions). */
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out);

@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
 #include <stdlib.h>
@@ -190,7 +191,13 @@ enum db_err db_connect(struct db *db)
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(m, MYSQL_REPORT_DATA_TRUNCATION, &yes);
-	mysql_options(m, MYSQL_INIT_COMMAND, session_sql);
+	/* A lock wait must end (as a retryable error) before the client's read
+	 * timeout gives up on the connection. */
+	char init[sizeof(session_sql) + 64];
+
+	snprintf(init, sizeof(init), "%s, innodb_lock_wait_timeout = %u", session_sql,
+		 timeout > 1 ? timeout - 1 : 1);
+	mysql_options(m, MYSQL_INIT_COMMAND, init);
 	/* No MYSQL_OPT_RECONNECT: a silent reconnect would drop transactions
 	 * and prepared statements behind our back. */
 	if (db->flags & DB_MULTI_STATEMENTS)

@@ -1,6 +1,7 @@
 #include "envint_db.h"
 
 #include <stddef.h>
+#include <string.h>
 
 /* How each selected column lands in struct ei_row, in EI_SELECT's order. */
 enum col_kind {
@@ -335,4 +336,179 @@ void db_ei_page_close(struct ei_page *p)
 {
 	if (p != NULL)
 		db_done(p->st);
+}
+
+/* ---- writes ---- */
+
+/* Binds (id, scope, precondition) at p[0..5], shared by update and delete. */
+struct row_where {
+	unsigned long l16;
+	signed char env_flag, check;
+	unsigned long long version;
+};
+
+static void bind_row_where(MYSQL_BIND *p, struct row_where *w, const struct scope *scope,
+			   const unsigned char id[16], const struct ei_precond *pre)
+{
+	w->l16 = 16;
+	w->check = pre != NULL && pre->check;
+	w->version = pre != NULL ? pre->version : 0;
+	bind_bin(&p[0], id, &w->l16);
+	bind_scope(&p[1], scope, &w->env_flag, &w->l16);
+	bind_tiny(&p[4], &w->check);
+	bind_u64(&p[5], &w->version);
+}
+
+/* Reads a visible row's version with STMT_EI_VERSION or STMT_EI_LOCK. */
+static enum db_err read_version(struct db *db, enum db_stmt which, const struct scope *scope,
+				const unsigned char id[16], unsigned long long *version)
+{
+	MYSQL_BIND p[4], r[1];
+	unsigned long l16 = 16;
+	signed char flag;
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], id, &l16);
+	bind_scope(&p[1], scope, &flag, &l16);
+	bind_u64(&r[0], version);
+	rc = db_exec(db, which, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+}
+
+enum db_err db_ei_lock(struct db *db, const struct scope *scope,
+		       const unsigned char id[16], unsigned long long *version)
+{
+	return read_version(db, STMT_EI_LOCK, scope, id, version);
+}
+
+/* After a write touched no row: 404, or 412 when the row is there. */
+static enum db_err why_not(struct db *db, const struct scope *scope,
+			   const unsigned char id[16])
+{
+	unsigned long long version;
+	enum db_err rc = read_version(db, STMT_EI_VERSION, scope, id, &version);
+
+	return rc == DB_OK ? DB_CONFLICT : rc;
+}
+
+enum db_err db_ei_update(struct db *db, const struct scope *scope,
+			 const unsigned char id[16], const struct ei_update *u,
+			 const struct ei_precond *pre)
+{
+	MYSQL_BIND p[12];
+	struct row_where w;
+	signed char set_show = u->set_show_in_catalog, show = u->show_in_catalog,
+		    set_en = u->set_is_enabled, en = u->is_enabled, set_ov = u->set_override;
+	unsigned long lov = u->override_len;
+	enum db_err rc;
+
+	bind_tiny(&p[0], &set_show);
+	bind_tiny(&p[1], &show);
+	bind_tiny(&p[2], &set_en);
+	bind_tiny(&p[3], &en);
+	bind_tiny(&p[4], &set_ov);
+	if (u->override != NULL)
+		bind_str(&p[5], u->override, &lov);
+	else
+		bind_null(&p[5]);
+	bind_row_where(&p[6], &w, scope, id, pre);
+	rc = db_exec(db, STMT_EI_UPDATE, p, NULL, NULL);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = why_not(db, scope, id);
+	return rc;
+}
+
+enum db_err db_ei_delete(struct db *db, const struct scope *scope,
+			 const unsigned char id[16], const struct ei_precond *pre)
+{
+	MYSQL_BIND p[6];
+	struct row_where w;
+	enum db_err rc;
+
+	bind_row_where(p, &w, scope, id, pre);
+	rc = db_exec(db, STMT_EI_DELETE, p, NULL, NULL);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = why_not(db, scope, id);
+	return rc;
+}
+
+enum db_err db_integration_access(struct db *db, const unsigned char id[16],
+				  unsigned char team_out[16], enum sharing *sharing)
+{
+	MYSQL_BIND p[1], r[2];
+	unsigned long l16 = 16, tlen = 16, slen = 0;
+	char share[8] = "";
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], id, &l16);
+	bind_bin(&r[0], team_out, &tlen);
+	r[0].buffer_length = 16;
+	bind_str(&r[1], share, &slen);
+	r[1].buffer_length = sizeof(share) - 1;
+	rc = db_exec(db, STMT_INTEGRATION_ACCESS, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	if (f != 1)
+		return f == 0 ? DB_NOTFOUND : DB_ERR;
+	share[slen < sizeof(share) ? slen : sizeof(share) - 1] = '\0';
+	*sharing = strcmp(share, "allow") == 0 ? SHARING_ALLOW :
+		   strcmp(share, "ask") == 0 ? SHARING_ASK : SHARING_DENY;
+	return DB_OK;
+}
+
+enum db_err db_ei_install(struct db *db, const unsigned char id[16],
+			  const unsigned char env_id[16],
+			  const unsigned char integration_id[16],
+			  bool show_in_catalog, bool is_enabled,
+			  const char *override, size_t override_len)
+{
+	MYSQL_BIND p[6];
+	unsigned long l16 = 16, lov = override_len;
+	signed char cat = show_in_catalog, en = is_enabled;
+	enum db_err rc;
+
+	bind_bin(&p[0], id, &l16);
+	bind_bin(&p[1], integration_id, &l16);
+	bind_tiny(&p[2], &cat);
+	bind_tiny(&p[3], &en);
+	if (override != NULL)
+		bind_str(&p[4], override, &lov);
+	else
+		bind_null(&p[4]);
+	bind_bin(&p[5], env_id, &l16);
+	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
+	if (rc == DB_OK && db_affected(db) == 0)
+		rc = DB_NOTFOUND;
+	return rc;
+}
+
+enum db_err db_ei_find(struct db *db, const unsigned char env[16],
+		       const unsigned char integration[16], unsigned char id_out[16])
+{
+	MYSQL_BIND p[2], r[1];
+	unsigned long l16 = 16, len = 16;
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], env, &l16);
+	bind_bin(&p[1], integration, &l16);
+	bind_bin(&r[0], id_out, &len);
+	r[0].buffer_length = 16;
+	rc = db_exec(db, STMT_EI_FIND, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
 }

@@ -116,4 +116,54 @@ void db_ei_page_close(struct ei_page *p);
 enum db_err db_ei_get(struct db *db, struct arena *a, const struct scope *scope,
 		      const unsigned char id[16], struct ei_row *out);
 
+/* What a PATCH changes: only the fields whose set_ flag is true. */
+struct ei_update {
+	bool set_show_in_catalog, show_in_catalog;
+	bool set_is_enabled, is_enabled;
+	bool set_override;
+	const char *override;	/* canonical JSON, or NULL to clear */
+	size_t override_len;
+};
+
+/* A precondition on the row's version (If-Match). */
+struct ei_precond {
+	bool check;
+	unsigned long long version;
+};
+
+/* Updates one visible row, bumping version and updated_at. DB_NOTFOUND
+ * when it is not visible; DB_CONFLICT when it exists but the version
+ * precondition failed. */
+enum db_err db_ei_update(struct db *db, const struct scope *scope,
+			 const unsigned char id[16], const struct ei_update *u,
+			 const struct ei_precond *pre);
+
+/* Inside a transaction: locks one visible row and reads its version.
+ * DB_NOTFOUND when it is not visible. */
+enum db_err db_ei_lock(struct db *db, const struct scope *scope,
+		       const unsigned char id[16], unsigned long long *version);
+
+/* Deletes one visible row; results as db_ei_update. */
+enum db_err db_ei_delete(struct db *db, const struct scope *scope,
+			 const unsigned char id[16], const struct ei_precond *pre);
+
+enum sharing { SHARING_ALLOW, SHARING_ASK, SHARING_DENY };
+
+/* The owner and sharing of an integration. DB_NOTFOUND if there is none. */
+enum db_err db_integration_access(struct db *db, const unsigned char id[16],
+				  unsigned char team_out[16], enum sharing *sharing);
+
+/* Installs an integration into an environment. override: canonical JSON or
+ * NULL. DB_NOTFOUND if the environment does not exist, DB_CONFLICT if it is
+ * already installed there. */
+enum db_err db_ei_install(struct db *db, const unsigned char id[16],
+			  const unsigned char env_id[16],
+			  const unsigned char integration_id[16],
+			  bool show_in_catalog, bool is_enabled,
+			  const char *override, size_t override_len);
+
+/* The id of the install of `integration` in `env`. DB_NOTFOUND if none. */
+enum db_err db_ei_find(struct db *db, const unsigned char env[16],
+		       const unsigned char integration[16], unsigned char id_out[16]);
+
 #endif

@@ -46,6 +46,35 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "ei_get",	/* STMT_EI_GET */
 	  EI_SELECT " WHERE ei.id = ? AND" EI_SCOPE,
 	  true },
+	{ "ei_update",	/* STMT_EI_UPDATE: each IF(flag, value, column) sets only
+			 * what the body named; updated_at moves forward by at
+			 * least 1 ms so two updates never share it */
+	  "UPDATE environment_integration ei SET"
+	  " ei.show_in_catalog = IF(?, ?, ei.show_in_catalog),"
+	  " ei.is_enabled = IF(?, ?, ei.is_enabled),"
+	  " ei.override = IF(?, ?, ei.override),"
+	  " ei.version = ei.version + 1,"
+	  " ei.updated_at = GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND)"
+	  " WHERE ei.id = ? AND" EI_SCOPE " AND (? = 0 OR ei.version = ?)",
+	  false },
+	{ "ei_delete",	/* STMT_EI_DELETE */
+	  "DELETE ei FROM environment_integration ei"
+	  " WHERE ei.id = ? AND" EI_SCOPE " AND (? = 0 OR ei.version = ?)",
+	  false },
+	{ "ei_version",	/* STMT_EI_VERSION: tells 404 from 412 */
+	  "SELECT ei.version FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE,
+	  true },
+	{ "ei_lock",	/* STMT_EI_LOCK: If-Match is checked under this lock */
+	  "SELECT ei.version FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
+	  " FOR UPDATE",
+	  false },
+	{ "ei_find",	/* STMT_EI_FIND: an existing install */
+	  "SELECT id FROM environment_integration"
+	  " WHERE environment_id = ? AND integration_id = ?",
+	  true },
+	{ "integration_access",	/* STMT_INTEGRATION_ACCESS */
+	  "SELECT team_id, sharing FROM integration WHERE id = ?",
+	  true },
 	{ "team_insert",	/* STMT_TEAM_INSERT */
 	  "INSERT INTO team (id, name, domain, logo, is_verified, is_white_label,"
 	  " tos_link, allow_impersonation, created_at, updated_at)"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../app/cursor.h"
+#include "../app/etag.h"
 #include "../app/filter.h"
 #include "../app/ids.h"
 #include "../app/log.h"
@@ -32,6 +33,7 @@ static void reply_db_error(struct req *r, enum db_err rc)
 void envint_get(struct req *r)
 {
 	unsigned char id[16];
+	char etag[ETAG_MAX];
 	struct ei_row row;
 	enum db_err rc;
 	yajl_gen g;
@@ -45,6 +47,8 @@ void envint_get(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
+	etag_format(row.version, etag);
+	req_header(r, "ETag", etag);
 	g = req_json_begin(r, 200);
 	if (g == NULL)
 		return;

@@ -9,6 +9,9 @@
 
 void healthz_get(struct req *r);	/* GET /healthz */
 void envint_list(struct req *r);	/* GET /environment-integration */
-void envint_get(struct req *r);		/* GET /environment-integration/{id} */
+void envint_get(struct req *r);
+void envint_post(struct req *r);	/* POST /environment-integration */
+void envint_patch(struct req *r);	/* PATCH /environment-integration/{id} */
+void envint_delete(struct req *r);	/* DELETE /environment-integration/{id} */		/* GET /environment-integration/{id} */
 
 #endif

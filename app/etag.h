@@ -1,0 +1,21 @@
+/*
+ * Entity tags of environment integrations: the row's version counter,
+ * as a strong tag ("7"). If-Match uses strong comparison (RFC 9110), so a
+ * weak tag W/"7" never matches.
+ */
+#ifndef ENVINT_ETAG_H
+#define ENVINT_ETAG_H
+
+#include <stdbool.h>
+
+#define ETAG_MAX 24
+
+/* Writes "\"<version>\"" and a NUL into out[ETAG_MAX]. */
+void etag_format(unsigned long long version, char out[ETAG_MAX]);
+
+/* True when an If-Match header value admits `version`: "*", or a
+ * comma-separated list holding its strong tag. A malformed header admits
+ * nothing. */
+bool etag_if_match(const char *header, unsigned long long version);
+
+#endif

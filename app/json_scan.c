@@ -1,0 +1,93 @@
+#include "json_scan.h"
+
+enum {
+	S_OUT,		/* outside strings */
+	S_IN,		/* inside a string */
+	S_ESC,		/* after a backslash */
+	S_HEX,		/* reading the 4 digits of \u */
+	S_NEED_BS,	/* after a high surrogate: must see '\' */
+	S_NEED_U,	/* ... then 'u' */
+};
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int json_scan_feed(struct json_scan *s, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		switch (s->state) {
+		case S_OUT:
+			if (c == '"')
+				s->state = S_IN;
+			break;
+		case S_IN:
+			if (c == '\\')
+				s->state = S_ESC;
+			else if (c == '"')
+				s->state = S_OUT;
+			break;
+		case S_ESC:
+			if (c == 'u') {
+				s->state = S_HEX;
+				s->hex = 0;
+				s->value = 0;
+			} else {
+				s->state = S_IN;	/* yajl judges the escape */
+			}
+			break;
+		case S_HEX: {
+			int v = hexval(c);
+
+			if (v < 0) {	/* yajl reports the bad escape */
+				s->state = S_IN;
+				s->want_low = false;
+				break;
+			}
+			s->value = s->value << 4 | (unsigned)v;
+			if (++s->hex < 4)
+				break;
+			if (s->want_low) {
+				if (s->value < 0xdc00 || s->value > 0xdfff)
+					return -1;
+				s->want_low = false;
+				s->state = S_IN;
+			} else if (s->value >= 0xd800 && s->value <= 0xdbff) {
+				s->want_low = true;
+				s->state = S_NEED_BS;
+			} else if (s->value >= 0xdc00 && s->value <= 0xdfff) {
+				return -1;
+			} else {
+				s->state = S_IN;
+			}
+			break;
+		}
+		case S_NEED_BS:
+			if (c != '\\')
+				return -1;
+			s->state = S_NEED_U;
+			break;
+		case S_NEED_U:
+			if (c != 'u')
+				return -1;
+			s->state = S_HEX;
+			s->hex = 0;
+			s->value = 0;
+			break;
+		}
+	}
+	return 0;
+}
+
+int json_scan_finish(const struct json_scan *s)
+{
+	return s->want_low ? -1 : 0;
+}

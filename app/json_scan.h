@@ -1,0 +1,30 @@
+/*
+ * A byte-level companion to yajl for what its callbacks cannot see: a
+ * "\uD800" escape without its low half (yajl silently turns it into '?')
+ * and a lone "\uDC00". Fed the same chunks as yajl_parse; keeps its state
+ * across chunk boundaries. Everything else (syntax, UTF-8) is yajl's and
+ * the callbacks' job.
+ */
+#ifndef ENVINT_JSON_SCAN_H
+#define ENVINT_JSON_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct json_scan {
+	unsigned char state;	/* where in a string / escape we are */
+	unsigned char hex;	/* hex digits of \u read so far */
+	unsigned value;		/* the \u value being read */
+	bool want_low;		/* a high surrogate waits for its low half */
+};
+
+/* Zeroed state is the start state. */
+#define JSON_SCAN_INIT { 0, 0, 0, false }
+
+/* Scans a chunk. 0, or -1 at a lone surrogate. */
+int json_scan_feed(struct json_scan *s, const void *buf, size_t n);
+
+/* End of input: -1 if a high surrogate is still waiting. */
+int json_scan_finish(const struct json_scan *s);
+
+#endif

@@ -1,0 +1,244 @@
+#include "handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../app/auth.h"
+#include "../app/etag.h"
+#include "../app/ids.h"
+#include "../app/req_body.h"
+#include "../db/envint_db.h"
+#include "envint_json.h"
+
+/* Maps a db result that is not DB_OK; `what` names the missing thing. */
+static void reply_db(struct req *r, enum db_err rc, const char *what)
+{
+	switch (rc) {
+	case DB_NOTFOUND:
+		req_reply_error(r, 404, what);
+		break;
+	case DB_CONFLICT:
+		req_reply_error(r, 412, "If-Match does not match the current ETag; "
+				"fetch the object again and retry");
+		break;
+	case DB_UNAVAILABLE:
+		req_reply_error(r, 503, "database unavailable, retry later");
+		break;
+	default:
+		req_reply_error(r, 500, "internal error");
+		break;
+	}
+}
+
+static const char not_found[] = "environment integration not found";
+
+/* Replies with the object and its ETag. */
+static void reply_object(struct req *r, int status, const struct ei_row *row)
+{
+	char etag[ETAG_MAX];
+	yajl_gen g;
+
+	etag_format(row->version, etag);
+	req_header(r, "ETag", etag);
+	g = req_json_begin(r, status);
+	if (g != NULL)
+		envint_json(g, row, &r->scope);
+}
+
+/* With If-Match: locks the row (inside the caller's transaction) and
+ * checks it. Sets *pre. DB_OK, DB_NOTFOUND, DB_CONFLICT (412) or errors. */
+static enum db_err check_if_match(struct req *r, const unsigned char id[16],
+				  struct ei_precond *pre)
+{
+	unsigned long long version;
+	enum db_err rc;
+
+	pre->check = false;
+	if (r->if_match == NULL)
+		return DB_OK;
+	rc = db_ei_lock(r->db, &r->scope, id, &version);
+	if (rc != DB_OK)
+		return rc;
+	if (!etag_if_match(r->if_match, version))
+		return DB_CONFLICT;
+	pre->check = true;
+	pre->version = version;
+	return DB_OK;
+}
+
+/* PATCH /environment-integration/{id}: absent fields stay; override is
+ * replaced whole ({} and null clear it). One transaction: the If-Match
+ * check, the update (version + 1, updated_at forward) and the read of the
+ * object returned. A body that changes nothing changes nothing (no new
+ * version), but If-Match is still checked. */
+void envint_patch(struct req *r)
+{
+	unsigned char id[16];
+	struct body b;
+	struct ei_update u;
+	struct ei_precond pre;
+	struct ei_row row;
+	enum db_err rc;
+
+	if (id_parse(r->param, strlen(r->param), id) < 0) {
+		req_reply_error(r, 404, not_found);
+		return;
+	}
+	if (req_body_or_reply(r, BODY_PATCH, &b) < 0)
+		return;
+	u = (struct ei_update){
+		.set_show_in_catalog = b.has_show_in_catalog, .show_in_catalog = b.show_in_catalog,
+		.set_is_enabled = b.has_is_enabled, .is_enabled = b.is_enabled,
+		.set_override = b.has_override, .override = b.override,
+		.override_len = b.override_len,
+	};
+	rc = db_begin(r->db);
+	if (rc == DB_OK)
+		rc = check_if_match(r, id, &pre);
+	if (rc == DB_OK && (u.set_show_in_catalog || u.set_is_enabled || u.set_override))
+		rc = db_ei_update(r->db, &r->scope, id, &u, &pre);
+	if (rc == DB_OK)
+		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
+	if (rc == DB_OK)
+		rc = db_commit(r->db);
+	if (rc != DB_OK) {
+		db_rollback(r->db);
+		reply_db(r, rc, not_found);
+		return;
+	}
+	reply_object(r, 200, &row);
+}
+
+/* DELETE /environment-integration/{id}: {"id": ...}; a second one is 404. */
+void envint_delete(struct req *r)
+{
+	unsigned char id[16];
+	struct ei_precond pre = { false, 0 };
+	enum db_err rc;
+	yajl_gen g;
+
+	if (id_parse(r->param, strlen(r->param), id) < 0) {
+		req_reply_error(r, 404, not_found);
+		return;
+	}
+	if (r->if_match != NULL) {
+		rc = db_begin(r->db);
+		if (rc == DB_OK)
+			rc = check_if_match(r, id, &pre);
+		if (rc == DB_OK)
+			rc = db_ei_delete(r->db, &r->scope, id, &pre);
+		if (rc == DB_OK)
+			rc = db_commit(r->db);
+		if (rc != DB_OK)
+			db_rollback(r->db);
+	} else {
+		rc = db_ei_delete(r->db, &r->scope, id, NULL);
+	}
+	if (rc != DB_OK) {
+		reply_db(r, rc, not_found);
+		return;
+	}
+	g = req_json_begin(r, 200);
+	if (g == NULL)
+		return;
+	yajl_gen_map_open(g);
+	json_key(g, "id");
+	json_str(g, r->param);
+	yajl_gen_map_close(g);
+}
+
+/* The environment a POST installs into: the token's own, the body's (one
+ * the token sees), or the team's only one. 0, or -1 after replying. */
+static int install_env_or_reply(struct req *r, const struct body *b, unsigned char env[16])
+{
+	const struct scope *s = &r->scope;
+
+	if (s->env_token) {
+		if (b->has_environment_id && memcmp(b->environment_id, s->env_id, 16) != 0) {
+			req_reply_error(r, 404, "environment not found");
+			return -1;
+		}
+		memcpy(env, s->env_id, 16);
+		return 0;
+	}
+	if (b->has_environment_id) {
+		if (!scope_sees_env(s, b->environment_id)) {
+			req_reply_error(r, 404, "environment not found");
+			return -1;
+		}
+		memcpy(env, b->environment_id, 16);
+		return 0;
+	}
+	if (s->n_envs == 1) {
+		memcpy(env, s->envs[0], 16);
+		return 0;
+	}
+	if (s->n_envs == 0) {
+		req_reply_error(r, 404, "the token's team has no environment");
+		return -1;
+	}
+	static const struct failure f = { "environment_id",
+		"is required when the token's team has more than one environment" };
+	req_reply_failures(r, 400, "invalid body: environment_id is required when the "
+			   "token's team has more than one environment", &f, 1);
+	return -1;
+}
+
+/* POST /environment-integration: installs an integration. 201 with the
+ * new object, or 200 with the existing one when it is already installed
+ * there (the body's flags and override are then ignored); never 409. */
+void envint_post(struct req *r)
+{
+	unsigned char env[16], team[16], id[16];
+	char location_id[ID_STR_LEN + 1];
+	char location[64 + ID_STR_LEN];
+	enum sharing sharing;
+	struct body b;
+	struct ei_row row;
+	enum db_err rc;
+	int status = 201;
+
+	if (req_body_or_reply(r, BODY_POST, &b) < 0)
+		return;
+	if (!b.has_integration_id) {
+		static const struct failure f = { "integration_id", "is required" };
+
+		req_reply_failures(r, 400, "invalid body: integration_id is required", &f, 1);
+		return;
+	}
+	if (install_env_or_reply(r, &b, env) < 0)
+		return;
+	rc = db_integration_access(r->db, b.integration_id, team, &sharing);
+	if (rc == DB_OK && memcmp(team, r->scope.team_id, 16) != 0) {
+		if (sharing == SHARING_DENY)
+			rc = DB_NOTFOUND;	/* as if it did not exist */
+		else if (sharing == SHARING_ASK) {
+			req_reply_error(r, 403, "the integration's owner must approve installing it");
+			return;
+		}
+	}
+	if (rc != DB_OK) {
+		reply_db(r, rc, "integration not found");
+		return;
+	}
+	id_generate(id);
+	rc = db_ei_install(r->db, id, env, b.integration_id,
+			   b.has_show_in_catalog && b.show_in_catalog,
+			   !b.has_is_enabled || b.is_enabled, b.override, b.override_len);
+	if (rc == DB_CONFLICT) {	/* already installed: that one, with 200 */
+		rc = db_ei_find(r->db, env, b.integration_id, id);
+		status = 200;
+	}
+	if (rc == DB_OK)
+		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
+	if (rc != DB_OK) {
+		reply_db(r, rc, not_found);
+		return;
+	}
+	if (status == 201) {
+		id_format(id, location_id);
+		snprintf(location, sizeof(location), "/environment-integration/%s", location_id);
+		req_header(r, "Location", location);
+	}
+	reply_object(r, status, &row);
+}
