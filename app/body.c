@@ -10,6 +10,10 @@
 #include "json_scan.h"
 #include "qs.h"
 
+/* Shared with json_canon.c: one wording per kind of malformed input. */
+#define MSG_SYNTAX JC_MSG_SYNTAX
+#define MSG_SURROGATE JC_MSG_SURROGATE
+
 enum btype {
 	BT_BOOL,	/* BT_BOOL */
 	BT_UUID,	/* BT_UUID: a UUID string */
@@ -55,6 +59,7 @@ struct body_parser {
 	struct arena *a;
 	enum body_mode mode;
 	unsigned max_depth;
+	size_t size_hint;
 	yajl_handle yh;
 	struct json_scan scan;
 	struct body out;
@@ -99,7 +104,7 @@ static int field_value(struct body_parser *p, enum btype got)
 		if (!ok_) \
 			return jc_fail(p); \
 		if (jc_depth((p)->jc) == 0) \
-			finish_override(p); \
+			return finish_override(p); \
 		return 1; \
 	} \
 } while (0)
@@ -110,20 +115,29 @@ static int jc_fail(struct body_parser *p)
 
 	jc_failure(p->jc, &path, &msg);
 	p->oom = jc_oom(p->jc);
+	/* malformed JSON is the body's fault wherever yajl or the
+	 * canonicaliser noticed it: one path for it */
+	if (strcmp(msg, MSG_SYNTAX) == 0)
+		path = "body";
 	return fail(p, path, msg);
 }
 
-static void finish_override(struct body_parser *p)
+static int finish_override(struct body_parser *p)
 {
-	size_t len;
+	size_t len = 0;
 	const char *text = jc_output(p->jc, &len);
 
 	p->in_override = false;
+	if (text == NULL) {	/* generating it ran out of memory */
+		p->oom = true;
+		return fail(p, "body", "out of memory");
+	}
 	/* {} clears, like null: nothing worth storing */
 	if (text != NULL && !(len == 2 && memcmp(text, "{}", 2) == 0)) {
 		p->out.override = text;
 		p->out.override_len = len;
 	}
+	return 1;
 }
 
 static int cb_null(void *ctx)
@@ -163,7 +177,7 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 
 	ROUTE(p, cb_->yajl_string(p->jc, s, n));
 	if (!utf8_valid((const char *)s, n))
-		return fail(p, "body", "is not valid JSON (invalid UTF-8)");
+		return fail(p, "body", MSG_SYNTAX);
 	if (!field_value(p, BT_UUID))
 		return 0;
 	if (id_parse((const char *)s, n, (unsigned char *)&p->out + p->cur->val) < 0)
@@ -184,7 +198,7 @@ static int cb_start_map(void *ctx)
 		return field_value(p, BT__MAX);
 	/* the override object: from here its events go to the canonicaliser,
 	 * which counts its own depth under what is left of the limit */
-	p->jc = jc_new(p->a, "override", p->max_depth - 1, false);
+	p->jc = jc_new(p->a, "override", p->max_depth - 1, false, p->size_hint);
 	if (p->jc == NULL) {
 		p->oom = true;
 		return fail(p, "body", "out of memory");
@@ -227,12 +241,15 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
 
 	ROUTE(p, cb_->yajl_map_key(p->jc, key, n));
 	if (!utf8_valid((const char *)key, n))
-		return fail(p, "body", "is not valid JSON (invalid UTF-8)");
+		return fail(p, "body", MSG_SYNTAX);
 	name = arena_strndup(p->a, (const char *)key, n);
 	if (name == NULL) {
 		p->oom = true;
 		return fail(p, "body", "out of memory");
 	}
+	for (size_t i = 0; i < n; i++)	/* an escaped NUL must not cut the path */
+		if (name[i] == '\0')
+			name[i] = '?';
 	for (size_t i = 0; i < NBFIELDS; i++) {
 		if (strlen(bfields[i].name) != n || memcmp(bfields[i].name, key, n) != 0)
 			continue;
@@ -258,7 +275,7 @@ static void free_parser(void *h)
 }
 
 struct body_parser *body_parser_new(struct arena *a, enum body_mode mode,
-				    unsigned max_depth)
+				    unsigned max_depth, size_t size_hint)
 {
 	struct body_parser *p = arena_calloc(a, sizeof(*p));
 
@@ -267,6 +284,7 @@ struct body_parser *body_parser_new(struct arena *a, enum body_mode mode,
 	p->a = a;
 	p->mode = mode;
 	p->max_depth = max_depth < 2 ? 2 : max_depth;
+	p->size_hint = size_hint;
 	p->yh = yajl_alloc(&callbacks, NULL, p);
 	if (p->yh == NULL)
 		return NULL;
@@ -282,17 +300,23 @@ static int status(struct body_parser *p, yajl_status st)
 	if (st == yajl_status_ok)
 		return 0;
 	/* yajl's own message names bytes and offsets: keep it out of replies */
-	fail(p, "body", "is not valid JSON (syntax error, truncated input or invalid UTF-8)");
+	fail(p, "body", MSG_SYNTAX);
 	return -1;
 }
 
 int body_feed(struct body_parser *p, const void *buf, size_t n)
 {
+	size_t at;
+
 	if (p->failed)
 		return -1;
 	p->bytes += n;
-	if (json_scan_feed(&p->scan, buf, n) < 0) {
-		fail(p, "body", "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)");
+	if (json_scan_feed(&p->scan, buf, n, &at) < 0) {
+		/* the bytes before it first: an earlier error wins, whatever
+		 * the chunking */
+		if (status(p, yajl_parse(p->yh, buf, at)) < 0)
+			return -1;
+		fail(p, "body", MSG_SURROGATE);
 		return -1;
 	}
 	return status(p, yajl_parse(p->yh, buf, n));
@@ -306,8 +330,14 @@ int body_finish(struct body_parser *p, struct body *out)
 		fail(p, "body", "is empty; send a JSON object");
 		return -1;
 	}
-	if (json_scan_finish(&p->scan) < 0) {
-		fail(p, "body", "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)");
+	switch (json_scan_finish(&p->scan)) {
+	case JSON_SCAN_OK:
+		break;
+	case JSON_SCAN_SURROGATE:
+		fail(p, "body", MSG_SURROGATE);
+		return -1;
+	case JSON_SCAN_IN_STRING:	/* yajl would accept it: "more to come" */
+		fail(p, "body", MSG_SYNTAX);
 		return -1;
 	}
 	if (status(p, yajl_complete_parse(p->yh)) < 0)

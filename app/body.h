@@ -37,10 +37,11 @@ struct body {
 
 struct body_parser;
 
-/* A parser living in `a`. max_depth counts the body object itself. NULL
- * when out of memory. */
+/* A parser living in `a`. max_depth counts the body object itself;
+ * size_hint (the Content-Length, or 0) presizes the override's canonical
+ * text. NULL when out of memory. */
 struct body_parser *body_parser_new(struct arena *a, enum body_mode mode,
-				    unsigned max_depth);
+				    unsigned max_depth, size_t size_hint);
 
 /* Feeds a chunk. 0, or -1 once rejected. */
 int body_feed(struct body_parser *p, const void *buf, size_t n);

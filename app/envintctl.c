@@ -330,7 +330,7 @@ static int import_file(const char *file, const unsigned char team[16],
 		fprintf(stderr, "envintctl: %s: config cannot be re-encoded\n", file);
 		goto out;
 	}
-	j = jc_new(arena, "config", cfg.json_depth_max, true);
+	j = jc_new(arena, "config", cfg.json_depth_max, true, clen);
 	if (j == NULL)
 		goto out;
 	if (jc_feed(j, cbuf, clen) < 0 || jc_finish(j) < 0) {
@@ -340,6 +340,10 @@ static int import_file(const char *file, const unsigned char team[16],
 	}
 	row.config = jc_output(j, &row.config_len);
 	row.config_public = jc_redacted(j, &row.config_public_len);
+	if (row.config == NULL || row.config_public == NULL) {
+		fprintf(stderr, "envintctl: %s: out of memory\n", file);
+		goto out;
+	}
 	rc = db_integration_upsert(db, team, &row, id_out);
 	if (rc != DB_OK) {
 		fprintf(stderr, "envintctl: %s: %s\n", file, db_err_text(rc));

@@ -12,8 +12,8 @@
 #include "json_scan.h"
 #include "qs.h"
 
-#define MSG_SYNTAX "is not valid JSON (syntax error, truncated input or invalid UTF-8)"
-#define MSG_SURROGATE "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)"
+#define MSG_SYNTAX JC_MSG_SYNTAX
+#define MSG_SURROGATE JC_MSG_SURROGATE
 
 /* Types of the override's (and a config's) top-level keys, from API.md. */
 enum ktype {
@@ -71,9 +71,9 @@ static const struct keydef topkeys[] = {
 /* Keys of the objects currently open live on one stack (bytes in kbuf,
  * entries in ents) that is cut back when an object closes: duplicate
  * detection costs memory for the open path only, not for the whole body. */
-struct keyent {
-	size_t off;		/* into kbuf */
-	size_t len;
+struct keyent {		/* 12 bytes: bodies are far below 4 GiB */
+	uint32_t off;		/* into kbuf */
+	uint32_t len;
 	uint32_t hash;
 };
 
@@ -85,8 +85,18 @@ struct frame {
 	size_t first;		/* this object's first entry in ents */
 	size_t cur;		/* entry of the current key */
 	size_t index;		/* the current element (arrays) */
-	uint32_t *tab;		/* hash index of entries (+1; 0 = empty), or NULL */
+	uint32_t *tab;		/* hash index of entries (+1; 0 = empty), or NULL;
+				 * malloc'd, freed when the object closes */
 	size_t tabcap;
+};
+
+/* The canonical text as it is generated: malloc'd, sized up front from
+ * the caller's hint (the request's Content-Length bounds it), so a large
+ * override is not copied through a doubling buffer. */
+struct outbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
 };
 
 enum event {
@@ -102,6 +112,7 @@ struct jc {
 	unsigned max_depth;
 	yajl_handle parser;
 	yajl_gen full, red;
+	struct outbuf out_full, out_red;
 	struct frame *stack;
 	unsigned depth;			/* open containers */
 	char *kbuf;			/* key stack: bytes (malloc'd) */
@@ -200,10 +211,11 @@ static bool ent_equal(const struct jc *j, size_t e, const char *key, size_t n, u
 /* (Re)builds a frame's hash index over its entries. 0 or -1 (no memory). */
 static int index_build(struct jc *j, struct frame *f, size_t cap)
 {
-	uint32_t *tab = arena_calloc(j->a, cap * sizeof(*tab));
+	uint32_t *tab = calloc(cap, sizeof(*tab));
 
 	if (tab == NULL)
 		return -1;
+	free(f->tab);
 	for (size_t e = f->first; e < j->nents; e++) {
 		size_t k = j->ents[e].hash & (cap - 1);
 
@@ -258,7 +270,7 @@ static int key_add(struct jc *j, struct frame *f, const char *key, size_t n)
 	}
 	if (n > 0)	/* an empty key may meet a still-empty buffer */
 		memcpy(j->kbuf + j->kused, key, n);
-	j->ents[j->nents] = (struct keyent){ j->kused, n, h };
+	j->ents[j->nents] = (struct keyent){ (uint32_t)j->kused, (uint32_t)n, h };
 	j->kused += n;
 	f->cur = j->nents++;
 	f->has_key = true;
@@ -486,6 +498,8 @@ static int close_container(struct jc *j, bool is_map)
 		if (f->first < j->nents)
 			j->kused = j->ents[f->first].off;
 		j->nents = f->first;
+		free(f->tab);
+		f->tab = NULL;
 	}
 	if (j->red_skip != 0 && j->depth < j->red_skip)
 		j->red_skip = 0;
@@ -542,11 +556,49 @@ static void free_keys(void *p)
 
 	free(j->kbuf);
 	free(j->ents);
+	for (unsigned i = 0; i < j->depth; i++)	/* objects left open by a failure */
+		free(j->stack[i].tab);
+	free(j->out_full.p);
+	free(j->out_red.p);
+}
+
+static void out_print(void *ctx, const char *s, size_t n)
+{
+	struct outbuf *o = ctx;
+
+	if (o->oom)
+		return;
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 256;
+		char *np;
+
+		while (cap < o->len + n)
+			cap *= 2;
+		np = realloc(o->p, cap);
+		if (np == NULL) {
+			o->oom = true;
+			return;
+		}
+		o->p = np;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static bool out_init(struct outbuf *o, size_t hint)
+{
+	memset(o, 0, sizeof(*o));
+	if (hint == 0)
+		return true;
+	o->p = malloc(hint);
+	o->cap = o->p != NULL ? hint : 0;
+	return o->p != NULL;
 }
 static void free_gen(void *g) { yajl_gen_free(g); }
 
 struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
-		  bool want_redacted)
+		  bool want_redacted, size_t size_hint)
 {
 	struct jc *j = arena_calloc(a, sizeof(*j));
 
@@ -559,12 +611,16 @@ struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
 	j->stack = arena_alloc(a, (j->max_depth + 1) * sizeof(*j->stack));
 	if (j->stack == NULL || arena_cleanup_add(a, free_keys, j) < 0)
 		return NULL;
+	if (!out_init(&j->out_full, size_hint) ||
+	    (want_redacted && !out_init(&j->out_red, size_hint)))
+		return NULL;	/* freed by the cleanup above */
 	j->parser = yajl_alloc(&callbacks, NULL, j);
 	if (j->parser == NULL || arena_cleanup_add(a, free_parser, j->parser) < 0)
 		goto oom;
 	j->full = yajl_gen_alloc(NULL);
 	if (j->full == NULL || arena_cleanup_add(a, free_gen, j->full) < 0)
 		goto oom_gen;
+	yajl_gen_config(j->full, yajl_gen_print_callback, out_print, &j->out_full);
 	if (want_redacted) {
 		j->red = yajl_gen_alloc(NULL);
 		if (j->red == NULL || arena_cleanup_add(a, free_gen, j->red) < 0) {
@@ -572,6 +628,7 @@ struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
 				yajl_gen_free(j->red);
 			return NULL;
 		}
+		yajl_gen_config(j->red, yajl_gen_print_callback, out_print, &j->out_red);
 	}
 	return j;
 oom_gen:
@@ -602,7 +659,12 @@ int jc_feed(struct jc *j, const void *buf, size_t n)
 {
 	if (j->failed)
 		return -1;
-	if (json_scan_feed(&j->scan, buf, n) < 0) {
+	size_t at;
+
+	if (json_scan_feed(&j->scan, buf, n, &at) < 0) {
+		/* the bytes before it first: an earlier error wins */
+		if (parse_status(j, yajl_parse(j->parser, buf, at)) < 0)
+			return -1;
 		fail(j, j->prefix, MSG_SURROGATE);
 		return -1;
 	}
@@ -613,8 +675,14 @@ int jc_finish(struct jc *j)
 {
 	if (j->failed)
 		return -1;
-	if (json_scan_finish(&j->scan) < 0) {
+	switch (json_scan_finish(&j->scan)) {
+	case JSON_SCAN_OK:
+		break;
+	case JSON_SCAN_SURROGATE:
 		fail(j, j->prefix, MSG_SURROGATE);
+		return -1;
+	case JSON_SCAN_IN_STRING:
+		fail(j, j->prefix, MSG_SYNTAX);
 		return -1;
 	}
 	return parse_status(j, yajl_complete_parse(j->parser));
@@ -646,21 +714,20 @@ void jc_failure(const struct jc *j, const char **path, const char **message)
 	*message = j->fail_msg != NULL ? j->fail_msg : "is invalid";
 }
 
-static const char *gen_out(yajl_gen g, size_t *len)
+static const char *gen_out(const struct outbuf *o, yajl_gen g, size_t *len)
 {
-	const unsigned char *buf;
-
-	if (g == NULL || yajl_gen_get_buf(g, &buf, len) != yajl_gen_status_ok)
+	if (g == NULL || o->oom || o->len == 0)
 		return NULL;
-	return (const char *)buf;
+	*len = o->len;
+	return o->p;
 }
 
 const char *jc_output(struct jc *j, size_t *len)
 {
-	return gen_out(j->full, len);
+	return gen_out(&j->out_full, j->full, len);
 }
 
 const char *jc_redacted(struct jc *j, size_t *len)
 {
-	return gen_out(j->red, len);
+	return gen_out(&j->out_red, j->red, len);
 }

@@ -25,16 +25,22 @@
  * 128 levels. */
 #define JC_MAX_DEPTH 127
 
+/* Failure messages for malformed input (not a wrong type or key). */
+#define JC_MSG_SYNTAX "is not valid JSON (syntax error, truncated input or invalid UTF-8)"
+#define JC_MSG_SURROGATE "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)"
+
 /* What a caller who does not own an integration sees instead of a secret. */
 #define JC_REDACTED "[REDACTED]"
 
 struct jc;
 
-/* Creates a canonicaliser whose state lives in `a` (yajl objects are
- * registered as arena cleanups). `path_prefix` names the value in failure
- * paths ("override", "config"). NULL when out of memory. */
+/* Creates a canonicaliser whose state lives in `a` (yajl objects and
+ * buffers are registered as arena cleanups). `path_prefix` names the value
+ * in failure paths ("override", "config"). `size_hint` (0 if unknown)
+ * presizes the output: the input's length bounds it. NULL when out of
+ * memory. */
 struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
-		  bool want_redacted);
+		  bool want_redacted, size_t size_hint);
 
 /* Feeds a chunk. 0, or -1 once the input is rejected (see jc_failure). */
 int jc_feed(struct jc *j, const void *buf, size_t n);
@@ -57,8 +63,8 @@ unsigned jc_depth(const struct jc *j);
 void jc_failure(const struct jc *j, const char **path, const char **message);
 
 /* After jc_finish: the canonical text (and the redacted one, or NULL when
- * not wanted). Owned by the canonicaliser's yajl_gen, valid until the
- * arena is reset. */
+ * not wanted). Owned by the canonicaliser, valid until the arena is reset;
+ * NULL if generating it ran out of memory. */
 const char *jc_output(struct jc *j, size_t *len);
 const char *jc_redacted(struct jc *j, size_t *len);
 

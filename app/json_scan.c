@@ -17,11 +17,12 @@ static int hexval(unsigned char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int json_scan_feed(struct json_scan *s, const void *buf, size_t n)
+int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at)
 {
 	const unsigned char *p = buf;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
 
 		switch (s->state) {
@@ -57,14 +58,14 @@ int json_scan_feed(struct json_scan *s, const void *buf, size_t n)
 				break;
 			if (s->want_low) {
 				if (s->value < 0xdc00 || s->value > 0xdfff)
-					return -1;
+					goto lone;
 				s->want_low = false;
 				s->state = S_IN;
 			} else if (s->value >= 0xd800 && s->value <= 0xdbff) {
 				s->want_low = true;
 				s->state = S_NEED_BS;
 			} else if (s->value >= 0xdc00 && s->value <= 0xdfff) {
-				return -1;
+				goto lone;
 			} else {
 				s->state = S_IN;
 			}
@@ -72,12 +73,12 @@ int json_scan_feed(struct json_scan *s, const void *buf, size_t n)
 		}
 		case S_NEED_BS:
 			if (c != '\\')
-				return -1;
+				goto lone;
 			s->state = S_NEED_U;
 			break;
 		case S_NEED_U:
 			if (c != 'u')
-				return -1;
+				goto lone;
 			s->state = S_HEX;
 			s->hex = 0;
 			s->value = 0;
@@ -85,9 +86,14 @@ int json_scan_feed(struct json_scan *s, const void *buf, size_t n)
 		}
 	}
 	return 0;
+lone:
+	*at = i;
+	return -1;
 }
 
-int json_scan_finish(const struct json_scan *s)
+enum json_scan_end json_scan_finish(const struct json_scan *s)
 {
-	return s->want_low ? -1 : 0;
+	if (s->want_low)
+		return JSON_SCAN_SURROGATE;
+	return s->state == S_OUT ? JSON_SCAN_OK : JSON_SCAN_IN_STRING;
 }

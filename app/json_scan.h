@@ -21,10 +21,16 @@ struct json_scan {
 /* Zeroed state is the start state. */
 #define JSON_SCAN_INIT { 0, 0, 0, false }
 
-/* Scans a chunk. 0, or -1 at a lone surrogate. */
-int json_scan_feed(struct json_scan *s, const void *buf, size_t n);
+/* Scans a chunk. 0, or -1 at a lone surrogate with *at set to the index
+ * of the byte that settled it. Callers give yajl the bytes before *at
+ * first, so an earlier error is reported first, however the input was
+ * split into chunks. */
+int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at);
 
-/* End of input: -1 if a high surrogate is still waiting. */
-int json_scan_finish(const struct json_scan *s);
+/* End of input: JSON_SCAN_OK, JSON_SCAN_SURROGATE (a high surrogate still
+ * waits for its low half) or JSON_SCAN_IN_STRING (the input ends inside a
+ * string, which yajl takes for "more to come" and accepts). */
+enum json_scan_end { JSON_SCAN_OK, JSON_SCAN_SURROGATE, JSON_SCAN_IN_STRING };
+enum json_scan_end json_scan_finish(const struct json_scan *s);
 
 #endif

@@ -44,7 +44,7 @@ int req_body_or_reply(struct req *r, enum body_mode mode, struct body *out)
 		req_reply_error(r, 413, msg);
 		return -1;
 	}
-	p = body_parser_new(r->arena, mode, r->cfg->json_depth_max);
+	p = body_parser_new(r->arena, mode, r->cfg->json_depth_max, (size_t)left);
 	if (p == NULL) {
 		req_reply_error(r, 500, "internal error");
 		return -1;

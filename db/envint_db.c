@@ -144,8 +144,25 @@ static void bind_scope(MYSQL_BIND *p, const struct scope *s, signed char *flag,
 	bind_bin(&p[2], s->env_token ? s->env_id : s->team_id, l16);
 }
 
+static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
+			  const struct scope *scope, const unsigned char id[16],
+			  struct ei_row *out);
+
 enum db_err db_ei_get(struct db *db, struct arena *a, const struct scope *scope,
 		      const unsigned char id[16], struct ei_row *out)
+{
+	return ei_get(db, STMT_EI_GET, a, scope, id, out);
+}
+
+enum db_err db_ei_get_lean(struct db *db, struct arena *a, const struct scope *scope,
+			   const unsigned char id[16], struct ei_row *out)
+{
+	return ei_get(db, STMT_EI_GET_LEAN, a, scope, id, out);
+}
+
+static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
+			  const struct scope *scope, const unsigned char id[16],
+			  struct ei_row *out)
 {
 	MYSQL_BIND p[8];
 	unsigned long l16 = 16;
@@ -162,7 +179,7 @@ enum db_err db_ei_get(struct db *db, struct arena *a, const struct scope *scope,
 	bind_bin(&p[4], id, &l16);
 	bind_scope(&p[5], scope, &flag, &l16);		/* the row itself */
 	ei_bind(eb);
-	rc = db_exec(db, STMT_EI_GET, p, eb->b, &st);
+	rc = db_exec(db, which, p, eb->b, &st);
 	if (rc != DB_OK)
 		return rc;
 	f = db_fetch(st);

@@ -39,6 +39,11 @@ struct ei_row {
 	} team;
 };
 
+/* db_ei_get without reading the override column (row->override is NULL):
+ * for a caller that has just written it and holds the text. */
+enum db_err db_ei_get_lean(struct db *db, struct arena *a, const struct scope *scope,
+			   const unsigned char id[16], struct ei_row *out);
+
 /* The list filters of API.md. Each field maps to one column in
  * db/envint_db.c and to its query-string names in app/filter.c. */
 enum ei_field {

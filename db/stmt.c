@@ -14,9 +14,9 @@
  * db/envint_db.c's column table. Parameters: the caller's team (secrets),
  * then the scope of installed_environment (team, env-token flag, env).
  */
-#define EI_SELECT \
+#define EI_SELECT_WITH(ov) \
 	"SELECT ei.id, ei.environment_id, ei.integration_id, ei.show_in_catalog," \
-	" ei.is_enabled, ei.created_at, ei.updated_at, ei.override, ei.version," \
+	" ei.is_enabled, ei.created_at, ei.updated_at, " ov ", ei.version," \
 	" i.name, i.category, i.is_beta," \
 	" IF(i.team_id = ?, i.config, i.config_public), i.team_id, i.sharing," \
 	" i.created_at, i.updated_at," \
@@ -28,6 +28,10 @@
 	" FROM environment_integration ei" \
 	" STRAIGHT_JOIN integration i ON i.id = ei.integration_id" \
 	" STRAIGHT_JOIN team t ON t.id = i.team_id"
+
+/* The usual select list; PATCH re-reads its row without the override it
+ * has just written and already holds (it can be megabytes). */
+#define EI_SELECT EI_SELECT_WITH("ei.override")
 
 const char ei_select_sql[] = EI_SELECT;
 
@@ -45,6 +49,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  true },
 	{ "ei_get",	/* STMT_EI_GET */
 	  EI_SELECT " WHERE ei.id = ? AND" EI_SCOPE,
+	  true },
+	{ "ei_get_lean",	/* STMT_EI_GET_LEAN */
+	  EI_SELECT_WITH("NULL") " WHERE ei.id = ? AND" EI_SCOPE,
 	  true },
 	{ "ei_update",	/* STMT_EI_UPDATE: each IF(flag, value, column) sets only
 			 * what the body named; updated_at moves forward by at

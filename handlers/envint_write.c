@@ -97,8 +97,14 @@ void envint_patch(struct req *r)
 		rc = check_if_match(r, id, &pre);
 	if (rc == DB_OK && (u.set_show_in_catalog || u.set_is_enabled || u.set_override))
 		rc = db_ei_update(r->db, &r->scope, id, &u, &pre);
-	if (rc == DB_OK)
+	if (rc == DB_OK && u.set_override) {
+		/* the override just written is in hand: do not read it back */
+		rc = db_ei_get_lean(r->db, r->arena, &r->scope, id, &row);
+		row.override.p = u.override;
+		row.override.n = u.override_len;
+	} else if (rc == DB_OK) {
 		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
+	}
 	if (rc == DB_OK)
 		rc = db_commit(r->db);
 	if (rc != DB_OK) {

@@ -14,7 +14,8 @@ C=${LAST%|*} I=${LAST#*|}
 SEL=$(python3 - <<PY
 import re
 s = open("db/stmt.c").read()
-body = re.search(r"#define EI_SELECT \\\\\n(.*?)\n\n", s, re.S).group(1)
+body = re.search(r"#define EI_SELECT_WITH\\(ov\\) \\\\\n(.*?)\n\n", s, re.S).group(1)
+body = body.replace('" ov "', 'ei.override')
 sql = "".join(re.findall(r'"((?:[^"\\\\]|\\\\.)*)"', body))
 sql = sql.replace("(? = 0 OR", "(0 = 0 OR").replace("?", "UNHEX('$TEAM')")
 print(sql)

@@ -56,7 +56,7 @@ static void run(struct arena *a, const char *in, size_t n, size_t chunk,
 
 	arena_reset(a);
 	memset(r, 0, sizeof(*r));
-	j = jc_new(a, o->prefix, o->depth, o->red);
+	j = jc_new(a, o->prefix, o->depth, o->red, 0);
 	assert_non_null(j);
 	if (chunk == 0)
 		chunk = n > 0 ? n : 1;
@@ -900,13 +900,24 @@ static void test_syntax_errors(void **state)
 }
 
 /* Empty input: nothing fed at all, then jc_finish. */
+/* yajl takes an unterminated string after a complete document for "more to
+ * come" and accepts the input: the byte scanner must refuse it. */
+static void test_unterminated_trailing_string(void **state)
+{
+	struct arena *a = *state;
+
+	expect_fail(a, S("{\"label\":\"x\"}\"oops"), "override", syntax_msg);
+	expect_fail(a, S("{}\""), "override", syntax_msg);
+	expect_fail(a, S("{\"label\":\"x\"}\n\""), "override", syntax_msg);
+}
+
 static void test_empty_input(void **state)
 {
 	struct arena *a = *state;
 	struct jc *j;
 	const char *p, *m;
 
-	j = jc_new(a, "override", DEPTH, false);
+	j = jc_new(a, "override", DEPTH, false, 0);
 	assert_non_null(j);
 	assert_int_equal(jc_finish(j), -1);
 	jc_failure(j, &p, &m);
@@ -915,7 +926,7 @@ static void test_empty_input(void **state)
 	arena_reset(a);
 
 	/* a zero-byte feed, then finish */
-	j = jc_new(a, "override", DEPTH, false);
+	j = jc_new(a, "override", DEPTH, false, 0);
 	assert_int_equal(jc_feed(j, "", 0), 0);
 	assert_int_equal(jc_finish(j), -1);
 	arena_reset(a);
@@ -926,7 +937,7 @@ static void test_zero_length_feeds(void **state)
 {
 	static const char in[] = "{\"label\":\"x\",\"tags\":[\"a\"]}";
 	struct arena *a = *state;
-	struct jc *j = jc_new(a, "override", DEPTH, false);
+	struct jc *j = jc_new(a, "override", DEPTH, false, 0);
 	const char *out;
 	size_t len;
 
@@ -945,7 +956,7 @@ static void test_zero_length_feeds(void **state)
 static void test_first_failure_kept(void **state)
 {
 	struct arena *a = *state;
-	struct jc *j = jc_new(a, "override", DEPTH, false);
+	struct jc *j = jc_new(a, "override", DEPTH, false, 0);
 	const char *p, *m;
 
 	assert_non_null(j);
@@ -1095,6 +1106,7 @@ int main(void)
 		T(test_invalid_utf8_overlong_surrogate),
 		T(test_escaped_lone_surrogate),
 		T(test_syntax_errors),
+		T(test_unterminated_trailing_string),
 		T(test_empty_input),
 		T(test_zero_length_feeds),
 		T(test_first_failure_kept),
