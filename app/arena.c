@@ -20,9 +20,17 @@ struct cleanup {
 	void *ptr;
 };
 
+/* Blocks a reset keeps for the next request (beyond the first), so a
+ * worker serving similar requests stops calling malloc at all; anything
+ * beyond goes back to the C library, so one huge body does not pin
+ * memory for the worker's life. */
+#define ARENA_KEEP_BYTES (4u << 20)
+
 struct arena {
 	struct block *head;	/* current block; the first block is last in the list */
 	struct block *first;
+	struct block *spare;	/* kept by reset, reused before malloc */
+	size_t spare_bytes;
 	struct cleanup *cleanups;
 	size_t used;
 	size_t grow;		/* size of the next ordinary block */
@@ -54,6 +62,8 @@ struct arena *arena_new(size_t first)
 		return NULL;
 	}
 	a->cleanups = NULL;
+	a->spare = NULL;
+	a->spare_bytes = 0;
 	a->used = 0;
 	a->grow = first * 2;
 	return a;
@@ -80,7 +90,15 @@ void *arena_alloc(struct arena *a, size_t n)
 			if (a->grow <= SIZE_MAX / 2)
 				a->grow *= 2;
 		}
-		b = block_new(size);
+		b = NULL;
+		if (a->spare != NULL && a->spare->size >= n) {	/* reuse a kept block */
+			b = a->spare;
+			a->spare = b->next;
+			a->spare_bytes -= b->size;
+			b->used = 0;
+		}
+		if (b == NULL)
+			b = block_new(size);
 		if (b == NULL)
 			return NULL;
 		b->next = a->head;
@@ -145,7 +163,13 @@ void arena_reset(struct arena *a)
 	}
 	for (b = a->head; b != a->first; b = next) {
 		next = b->next;
-		free(b);
+		if (a->spare_bytes + b->size <= ARENA_KEEP_BYTES) {
+			b->next = a->spare;
+			a->spare = b;
+			a->spare_bytes += b->size;
+		} else {
+			free(b);
+		}
 	}
 	a->head = a->first;
 	a->first->used = 0;
@@ -160,9 +184,15 @@ size_t arena_used(const struct arena *a)
 
 void arena_free(struct arena *a)
 {
+	struct block *b, *next;
+
 	if (a == NULL)
 		return;
 	arena_reset(a);
+	for (b = a->spare; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
 	free(a->first);
 	free(a);
 }

@@ -31,8 +31,9 @@ char *arena_strdup(struct arena *a, const char *s);
  * registered and the caller still owns ptr). */
 int arena_cleanup_add(struct arena *a, void (*fn)(void *), void *ptr);
 
-/* Runs cleanups, frees every block but the first and makes the arena empty.
- * Big requests do not leave a worker big. */
+/* Runs cleanups and makes the arena empty. Grown blocks are kept for the
+ * next request up to a few MiB (no malloc per request in steady state);
+ * the rest is freed, so one big request does not leave a worker big. */
 void arena_reset(struct arena *a);
 
 /* Bytes handed out since the last reset (for tests and accounting). */

@@ -46,6 +46,7 @@ static const struct ckey keys[] = {
 	{ "db_name", CT_STR, F(db_name), 0, 0, "envint" },
 	{ "db_timeout", CT_UINT, F(db_timeout), 1, 300, "5" },
 	{ "retry_after", CT_UINT, F(retry_after), 1, 3600, "1" },
+	{ "auth_cache_seconds", CT_UINT, F(auth_cache_seconds), 0, 300, "2" },
 	{ "body_max", CT_SIZE, F(body_max), 64, 1ULL << 30, "8m" },
 	{ "json_depth_max", CT_UINT, F(json_depth_max), 2, 127, "64" },
 	{ "page_default", CT_UINT, F(page_default), 1, 100000, "100" },

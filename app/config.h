@@ -26,6 +26,9 @@ struct config {
 	char db_name[128];
 	unsigned db_timeout;	/* seconds: connect, read and write */
 	unsigned retry_after;	/* seconds, sent with 503 */
+	unsigned auth_cache_seconds;	/* a worker reuses a token lookup this
+					 * long; revocation takes effect within
+					 * it. 0 = look up every request */
 
 	size_t body_max;	/* bytes of a request body */
 	unsigned json_depth_max;

@@ -12,6 +12,7 @@
 
 #include "../db/db.h"
 #include "arena.h"
+#include "auth.h"
 #include "ids.h"
 #include "log.h"
 #include "req.h"
@@ -150,5 +151,6 @@ out:
 	FCGX_Free(&fx, 1);
 	db_free(db);
 	arena_free(arena);
+	auth_cache_clear();
 	return status;
 }

@@ -294,6 +294,7 @@ struct target {
 	const char *sql;
 	const char *name;
 	bool idempotent;
+	bool stream;		/* rows are fetched from the socket, not stored */
 };
 
 static enum db_err get_stmt(struct db *db, const struct target *t, MYSQL_STMT **out)
@@ -361,7 +362,7 @@ static enum db_err exec_once(struct db *db, const struct target *t, MYSQL_BIND *
 		return DB_OK;
 	if (results != NULL && mysql_stmt_bind_result(st, results) != 0)
 		return stmt_fail(db, t->name, st, "bind_result");
-	if (mysql_stmt_store_result(st) != 0)
+	if (!t->stream && mysql_stmt_store_result(st) != 0)
 		return stmt_fail(db, t->name, st, "store_result");
 	if (out != NULL)
 		*out = st;
@@ -394,16 +395,16 @@ enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 		    MYSQL_BIND *results, MYSQL_STMT **out)
 {
 	struct target t = { id, stmt_defs[id].sql, stmt_defs[id].name,
-			    stmt_defs[id].idempotent };
+			    stmt_defs[id].idempotent, false };
 
 	return exec_retry(db, &t, params, results, out);
 }
 
 enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
-			 bool idempotent, MYSQL_BIND *params, MYSQL_BIND *results,
-			 MYSQL_STMT **out)
+			 bool idempotent, bool stream, MYSQL_BIND *params,
+			 MYSQL_BIND *results, MYSQL_STMT **out)
 {
-	struct target t = { STMT__MAX, sql, name, idempotent };
+	struct target t = { STMT__MAX, sql, name, idempotent, stream };
 
 	return exec_retry(db, &t, params, results, out);
 }

@@ -63,10 +63,13 @@ enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 
 /* Like db_exec, for SQL text assembled from constant fragments (never from
  * input: values are always bound). Prepared once per distinct text and
- * kept in a small per-connection cache. `name` is for logs. */
+ * kept in a small per-connection cache. `name` is for logs. With
+ * `stream`, rows are not stored client-side: each db_fetch reads the next
+ * one from the server (memory bounded by one row), and the caller must
+ * db_done the statement before running any other on this connection. */
 enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
-			 bool idempotent, MYSQL_BIND *params, MYSQL_BIND *results,
-			 MYSQL_STMT **out);
+			 bool idempotent, bool stream, MYSQL_BIND *params,
+			 MYSQL_BIND *results, MYSQL_STMT **out);
 
 /* Fetches the next row into the bound results: 1 for a row, 0 at the end,
  * -1 on error. Truncated columns (bound with buffer_length 0 on purpose)

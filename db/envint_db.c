@@ -328,16 +328,11 @@ enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope
 
 	ei_bind(&page->eb);
 	page->a = a;
-	rc = db_exec_text(db, "ei_list", sql, true, p, page->eb.b, &page->st);
+	rc = db_exec_text(db, "ei_list", sql, true, true, p, page->eb.b, &page->st);
 	if (rc != DB_OK)
 		return rc;
 	*out = page;
 	return DB_OK;
-}
-
-size_t db_ei_page_rows(const struct ei_page *p)
-{
-	return (size_t)mysql_stmt_num_rows(p->st);
 }
 
 int db_ei_page_next(struct ei_page *p, struct ei_row *row)

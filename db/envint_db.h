@@ -95,7 +95,7 @@ struct ei_list_query {
 	unsigned limit;		/* rows wanted on the page */
 };
 
-/* An open page of results, fetched client-side in one round trip. */
+/* An open page of results, streamed from the server row by row. */
 struct ei_page;
 
 /* Runs the list query: one statement (join of environment_integration,
@@ -105,15 +105,13 @@ struct ei_page;
 enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
 		       const struct ei_list_query *q, struct ei_page **out);
 
-/* Rows in the page (at most limit + 1). */
-size_t db_ei_page_rows(const struct ei_page *p);
-
 /* Fetches the next row. Text columns point into buffers that are reused
  * by the next call: a page costs the largest row, not the sum of rows.
  * 1 for a row, 0 at the end, -1 on error. */
 int db_ei_page_next(struct ei_page *p, struct ei_row *row);
 
-/* Releases the statement's result (also done by the arena on reset). */
+/* Releases the statement's result (reading and dropping any rows left).
+ * Must come before the next statement on the connection. */
 void db_ei_page_close(struct ei_page *p);
 
 /* Reads one environment integration visible in `scope`. DB_NOTFOUND when

@@ -14,15 +14,34 @@ static void gen_id(yajl_gen g, const unsigned char id[16])
 	yajl_gen_string(g, (const unsigned char *)s, ID_STR_LEN);
 }
 
-/* ISO-8601 UTC with milliseconds: 2021-08-10T10:00:00.000Z. */
+static char *digits(char *w, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		w[i] = (char)('0' + v % 10);
+	return w + n;
+}
+
+/* ISO-8601 UTC with milliseconds: 2021-08-10T10:00:00.000Z (by hand: five
+ * of these per row, and snprintf showed in profiles). */
 static void gen_time(yajl_gen g, const MYSQL_TIME *t)
 {
-	char s[32];
-	int n = snprintf(s, sizeof(s), "%04u-%02u-%02uT%02u:%02u:%02u.%03luZ",
-			 t->year % 10000, t->month % 100, t->day % 100, t->hour % 100,
-			 t->minute % 100, t->second % 100, (t->second_part / 1000) % 1000);
+	char s[24], *w = s;
 
-	yajl_gen_string(g, (const unsigned char *)s, (size_t)n);
+	w = digits(w, t->year % 10000, 4);
+	*w++ = '-';
+	w = digits(w, t->month % 100, 2);
+	*w++ = '-';
+	w = digits(w, t->day % 100, 2);
+	*w++ = 'T';
+	w = digits(w, t->hour % 100, 2);
+	*w++ = ':';
+	w = digits(w, t->minute % 100, 2);
+	*w++ = ':';
+	w = digits(w, t->second % 100, 2);
+	*w++ = '.';
+	w = digits(w, (unsigned)(t->second_part / 1000) % 1000, 3);
+	*w++ = 'Z';
+	yajl_gen_string(g, (const unsigned char *)s, (size_t)(w - s));
 }
 
 static void gen_text(yajl_gen g, const struct text *t)

@@ -56,16 +56,20 @@ void envint_get(struct req *r)
 }
 
 /* GET /environment-integration: one page, streamed row by row into
- * {"result": [...], "next_cursor": "..." | null, "limit": n}. */
+ * {"result": [...], "next_cursor": "..." | null, "limit": n}. The query
+ * asks for limit + 1 rows: the extra one only says that a next page
+ * exists, and the cursor is the last row shown. */
 void envint_list(struct req *r)
 {
 	struct ei_list_query q;
 	struct failure f;
 	struct ei_page *page = NULL;
-	struct ei_row row;
-	size_t rows, n;
+	struct ei_row row, peek;
+	size_t n = 0;
+	bool more = false;
 	enum db_err rc;
 	yajl_gen g;
+	int got = 0;
 
 	if (filter_parse(r->arena, r->query, r->cfg, &q, &f) < 0) {
 		char *msg = arena_alloc(r->arena, 160 + strlen(f.path));
@@ -80,26 +84,28 @@ void envint_list(struct req *r)
 		reply_db_error(r, rc);
 		return;
 	}
-	rows = db_ei_page_rows(page);
-	n = rows > q.limit ? q.limit : rows;
 	g = req_json_begin(r, 200);
 	if (g == NULL)
 		goto out;
 	yajl_gen_map_open(g);
 	json_key(g, "result");
 	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++) {
-		if (db_ei_page_next(page, &row) != 1) {
-			/* The head is out: all we can do is cut the body short,
-			 * which no client will mistake for a complete page. */
-			log_error("req %s: list: fetching row %zu failed", r->id, i);
-			goto out;
-		}
+	while (n < q.limit && (got = db_ei_page_next(page, &row)) == 1) {
 		envint_json(g, &row, &r->scope);
+		n++;
 	}
+	if (n == q.limit)
+		got = db_ei_page_next(page, &peek);
+	if (got < 0) {
+		/* The head is out: all we can do is cut the body short, which
+		 * no client will mistake for a complete page. */
+		log_error("req %s: list: fetching row %zu failed", r->id, n);
+		goto out;
+	}
+	more = n == q.limit && got == 1;
 	yajl_gen_array_close(g);
 	json_key(g, "next_cursor");
-	if (rows > q.limit) {
+	if (more) {
 		struct cursor c = { time_from_mysql(&row.created_at), { 0 } };
 		char text[CURSOR_STR_LEN + 1];
 

@@ -4,7 +4,8 @@ to stdout, to be piped into the mariadb client.
 
   small: 4 teams, 12 environments, 300 integrations (configs 2-8 KB shaped
          like the seed's example), ~3,000 environment integrations
-  large: 40 teams, 400 environments, 300 integrations, ~100,000 installs
+  large: 4 teams, 400 environments, 300 integrations, ~100,000 installs
+         (25,000 per team: a team token's list is 250 pages of 100)
 
 Rows go in with multi-row INSERTs inside one transaction per table, so
 `large` loads in seconds. Ids come from the seeded generator: the same
@@ -16,7 +17,7 @@ import uuid
 
 SIZES = {
     "small": dict(teams=4, envs_per_team=3, integrations=300, installs_per_env=250),
-    "large": dict(teams=40, envs_per_team=10, integrations=300, installs_per_env=250),
+    "large": dict(teams=4, envs_per_team=100, integrations=300, installs_per_env=250),
 }
 CATEGORIES = ["crm", "helpdesk", "ticketing", "hris", "accounting", "ats", "chat", "storage"]
 BASE_EPOCH = 1609459200  # 2021-01-01T00:00:00Z
@@ -86,7 +87,7 @@ def emit_rows(out, table, columns, rows, batch=1000):
 def main():
     size = sys.argv[1] if len(sys.argv) > 1 else "small"
     p = SIZES[size]
-    rng = random.Random(20261122)
+    rng = random.Random("envint-bench-" + size)  # both sizes fit in one database
     out = sys.stdout
     out.write("SET autocommit = 0, unique_checks = 0, foreign_key_checks = 0;\n")
     teams, envs = [], []
@@ -96,7 +97,8 @@ def main():
         for e in range(p["envs_per_team"]):
             envs.append((uid(rng), tid, "env-%d" % e))
     emit_rows(out, "team", ["id", "name", "domain", "is_verified", "created_at", "updated_at"],
-              [[hexid(t), sql_str("Bench Team %d" % i), sql_str("team%d.example" % i), "1",
+              [[hexid(t), sql_str("Bench %s team %d" % (size, i)),
+                sql_str("team%d.%s.example" % (i, size)), "1",
                 ts(0), ts(0)] for i, t in enumerate(teams)])
     emit_rows(out, "environment", ["id", "team_id", "name", "created_at", "updated_at"],
               [[hexid(e), hexid(t), sql_str(n), ts(0), ts(0)] for e, t, n in envs])

@@ -245,6 +245,9 @@ class Stack:
                     LISTEN="127.0.0.1:%d" % self.http_port,
                     UPSTREAM="unix:" + self.app_sock)
         conf = os.path.join(self.dir, "nginx.conf")
+        extra = os.path.join(self.dir, "nginx-extra.conf")
+        if not os.path.exists(extra):
+            open(extra, "w").close()
         self.render("nginx-private.conf.in", conf, DIR=self.dir)
         log = open(os.path.join(self.dir, "nginx-stderr.log"), "ab")
         self.nginx_proc = subprocess.Popen(
