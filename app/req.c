@@ -169,6 +169,33 @@ int req_header(struct req *r, const char *name, const char *value)
 	return 0;
 }
 
+#define OBUF_SIZE 16384
+
+/* Appends to the reply buffer; big pieces go straight through. */
+static int out(struct req *r, const void *p, size_t n)
+{
+	if (r->obuf == NULL) {
+		r->obuf = arena_alloc(r->arena, OBUF_SIZE);
+		if (r->obuf == NULL)	/* no buffer: unbuffered, still correct */
+			return r->write(r, p, n);
+	}
+	if (r->olen + n > OBUF_SIZE && req_flush(r) < 0)
+		return -1;
+	if (n >= OBUF_SIZE)
+		return r->write(r, p, n);
+	memcpy(r->obuf + r->olen, p, n);
+	r->olen += n;
+	return 0;
+}
+
+int req_flush(struct req *r)
+{
+	size_t n = r->olen;
+
+	r->olen = 0;
+	return n > 0 ? r->write(r, r->obuf, n) : 0;
+}
+
 int req_begin(struct req *r, int status)
 {
 	char head[256];
@@ -181,17 +208,17 @@ int req_begin(struct req *r, int status)
 		     "Status: %d %s\r\nContent-Type: application/json\r\n"
 		     "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
 		     status, http_reason(status), r->id);
-	if (r->write(r, head, (size_t)n) < 0)
+	if (out(r, head, (size_t)n) < 0)
 		return -1;
-	if (r->headers_len && r->write(r, r->headers, r->headers_len) < 0)
+	if (r->headers_len && out(r, r->headers, r->headers_len) < 0)
 		return -1;
-	return r->write(r, "\r\n", 2);
+	return out(r, "\r\n", 2);
 }
 
 int req_write(struct req *r, const void *p, size_t n)
 {
 	r->bytes += n;
-	return r->write(r, p, n);
+	return out(r, p, n);
 }
 
 static void gen_print(void *ctx, const char *s, size_t n)

@@ -67,6 +67,8 @@ struct req {
 
 	struct scope scope;		/* set by auth_or_reply */
 
+	char *obuf;			/* reply bytes not yet handed to write */
+	size_t olen;
 	char *headers;			/* extra "Name: value\r\n" lines */
 	size_t headers_len;
 	int status;			/* 0 until the head is written */
@@ -90,7 +92,11 @@ int req_header(struct req *r, const char *name, const char *value);
 /* Writes the status line and headers. Safe to call once per request. */
 int req_begin(struct req *r, int status);
 
+/* Reply bytes are gathered in a small buffer and handed to r->write in
+ * large pieces (one call per JSON token would dominate a big page).
+ * req_flush hands over the rest; router_dispatch calls it at the end. */
 int req_write(struct req *r, const void *p, size_t n);
+int req_flush(struct req *r);
 
 /* Begins a JSON reply: writes the head, returns a generator that streams
  * into the body (freed with the arena). NULL when out of memory, in which

@@ -70,7 +70,8 @@ void router_allow(enum route_id id, char *buf, size_t len)
 	}
 }
 
-void router_dispatch(struct req *r)
+/* Picks the handler, or replies 404 / 405 / 401 itself. */
+static void dispatch(struct req *r)
 {
 	enum route_id id;
 	handler_fn fn;
@@ -96,4 +97,10 @@ void router_dispatch(struct req *r)
 	if (routes[id].needs_auth && auth_or_reply(r) < 0)
 		return;
 	fn(r);
+}
+
+void router_dispatch(struct req *r)
+{
+	dispatch(r);
+	(void)req_flush(r);
 }

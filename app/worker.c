@@ -127,8 +127,10 @@ int worker_run(const struct config *cfg, int listen_fd)
 		in_request = 1;
 		req_init(&r, &fx, arena, cfg, db, prefix, ++seq);
 		router_dispatch(&r);
-		if (r.status == 0)	/* a handler that forgot to reply is a bug */
+		if (r.status == 0) {	/* a handler that forgot to reply is a bug */
 			req_reply_error(&r, 500, "internal error");
+			(void)req_flush(&r);
+		}
 		drain_input(&r);
 		log_info("%s %s %d %llu %ldus %s",
 			 log_clean(m, sizeof(m), r.method_name),
