@@ -114,7 +114,7 @@ class Stack:
             ["mariadbd", "--no-defaults", "--datadir=" + datadir,
              "--socket=" + self.db_sock, "--skip-networking", "--user=root",
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
-             "--innodb-buffer-pool-size=128M", "--skip-log-bin",
+             "--innodb-buffer-pool-size=256M", "--skip-log-bin",
              "--max-connections=200", "--character-set-server=utf8mb4",
              "--collation-server=utf8mb4_bin"],
             stdout=log, stderr=log, start_new_session=True)
