@@ -43,24 +43,16 @@ enum db_err db_env_insert(struct db *db, const unsigned char id[16],
 	return db_exec(db, STMT_ENV_INSERT, p, NULL, NULL);
 }
 
-/* Runs a statement that selects one BINARY(16) column; copies the first row. */
+/* Runs a statement that selects one BINARY(16) column of one row. */
 static enum db_err select_id(struct db *db, enum db_stmt id, MYSQL_BIND *p,
 			     unsigned char out[16])
 {
 	MYSQL_BIND r[1];
 	unsigned long len = 16;
-	MYSQL_STMT *st = NULL;
-	enum db_err rc;
-	int f;
 
 	bind_bin(&r[0], out, &len);
 	r[0].buffer_length = 16;
-	rc = db_exec(db, id, p, r, &st);
-	if (rc != DB_OK)
-		return rc;
-	f = db_fetch(st);
-	db_done(st);
-	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	return db_select_one(db, id, p, r);
 }
 
 enum db_err db_env_team(struct db *db, const unsigned char env_id[16],
@@ -105,15 +97,7 @@ enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16]
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out)
 {
 	MYSQL_BIND r[1];
-	MYSQL_STMT *st = NULL;
-	enum db_err rc;
-	int f;
 
 	bind_u64(&r[0], out);
-	rc = db_exec(db, id, NULL, r, &st);
-	if (rc != DB_OK)
-		return rc;
-	f = db_fetch(st);
-	db_done(st);
-	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	return db_select_one(db, id, NULL, r);
 }

@@ -409,6 +409,20 @@ enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
 	return exec_retry(db, &t, params, results, out);
 }
 
+enum db_err db_select_one(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+			  MYSQL_BIND *results)
+{
+	MYSQL_STMT *st = NULL;
+	enum db_err rc = db_exec(db, id, params, results, &st);
+	int f;
+
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	db_done(st);
+	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+}
+
 int db_fetch(MYSQL_STMT *st)
 {
 	switch (mysql_stmt_fetch(st)) {

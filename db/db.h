@@ -71,6 +71,11 @@ enum db_err db_exec_text(struct db *db, const char *name, const char *sql,
 			 bool idempotent, bool stream, MYSQL_BIND *params,
 			 MYSQL_BIND *results, MYSQL_STMT **out);
 
+/* Runs a statement expected to return at most one row and fetches it into
+ * `results`. DB_OK with the row, DB_NOTFOUND without one, or the error. */
+enum db_err db_select_one(struct db *db, enum db_stmt id, MYSQL_BIND *params,
+			  MYSQL_BIND *results);
+
 /* Fetches the next row into the bound results: 1 for a row, 0 at the end,
  * -1 on error. Truncated columns (bound with buffer_length 0 on purpose)
  * count as a row; read them with mysql_stmt_fetch_column. */

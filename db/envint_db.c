@@ -378,19 +378,11 @@ static enum db_err read_version(struct db *db, enum db_stmt which, const struct 
 	MYSQL_BIND p[4], r[1];
 	unsigned long l16 = 16;
 	signed char flag;
-	MYSQL_STMT *st = NULL;
-	enum db_err rc;
-	int f;
 
 	bind_bin(&p[0], id, &l16);
 	bind_scope(&p[1], scope, &flag, &l16);
 	bind_u64(&r[0], version);
-	rc = db_exec(db, which, p, r, &st);
-	if (rc != DB_OK)
-		return rc;
-	f = db_fetch(st);
-	db_done(st);
-	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	return db_select_one(db, which, p, r);
 }
 
 enum db_err db_ei_lock(struct db *db, const struct scope *scope,
@@ -456,22 +448,16 @@ enum db_err db_integration_access(struct db *db, const unsigned char id[16],
 	MYSQL_BIND p[1], r[2];
 	unsigned long l16 = 16, tlen = 16, slen = 0;
 	char share[8] = "";
-	MYSQL_STMT *st = NULL;
 	enum db_err rc;
-	int f;
 
 	bind_bin(&p[0], id, &l16);
 	bind_bin(&r[0], team_out, &tlen);
 	r[0].buffer_length = 16;
 	bind_str(&r[1], share, &slen);
 	r[1].buffer_length = sizeof(share) - 1;
-	rc = db_exec(db, STMT_INTEGRATION_ACCESS, p, r, &st);
+	rc = db_select_one(db, STMT_INTEGRATION_ACCESS, p, r);
 	if (rc != DB_OK)
 		return rc;
-	f = db_fetch(st);
-	db_done(st);
-	if (f != 1)
-		return f == 0 ? DB_NOTFOUND : DB_ERR;
 	share[slen < sizeof(share) ? slen : sizeof(share) - 1] = '\0';
 	*sharing = strcmp(share, "allow") == 0 ? SHARING_ALLOW :
 		   strcmp(share, "ask") == 0 ? SHARING_ASK : SHARING_DENY;
@@ -509,18 +495,10 @@ enum db_err db_ei_find(struct db *db, const unsigned char env[16],
 {
 	MYSQL_BIND p[2], r[1];
 	unsigned long l16 = 16, len = 16;
-	MYSQL_STMT *st = NULL;
-	enum db_err rc;
-	int f;
 
 	bind_bin(&p[0], env, &l16);
 	bind_bin(&p[1], integration, &l16);
 	bind_bin(&r[0], id_out, &len);
 	r[0].buffer_length = 16;
-	rc = db_exec(db, STMT_EI_FIND, p, r, &st);
-	if (rc != DB_OK)
-		return rc;
-	f = db_fetch(st);
-	db_done(st);
-	return f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	return db_select_one(db, STMT_EI_FIND, p, r);
 }

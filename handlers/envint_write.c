@@ -10,26 +10,6 @@
 #include "../db/envint_db.h"
 #include "envint_json.h"
 
-/* Maps a db result that is not DB_OK; `what` names the missing thing. */
-static void reply_db(struct req *r, enum db_err rc, const char *what)
-{
-	switch (rc) {
-	case DB_NOTFOUND:
-		req_reply_error(r, 404, what);
-		break;
-	case DB_CONFLICT:
-		req_reply_error(r, 412, "If-Match does not match the current ETag; "
-				"fetch the object again and retry");
-		break;
-	case DB_UNAVAILABLE:
-		req_reply_error(r, 503, "database unavailable, retry later");
-		break;
-	default:
-		req_reply_error(r, 500, "internal error");
-		break;
-	}
-}
-
 static const char not_found[] = "environment integration not found";
 
 /* Replies with the object and its ETag. */
@@ -109,7 +89,7 @@ void envint_patch(struct req *r)
 		rc = db_commit(r->db);
 	if (rc != DB_OK) {
 		db_rollback(r->db);
-		reply_db(r, rc, not_found);
+		reply_db_error(r, rc, not_found);
 		return;
 	}
 	reply_object(r, 200, &row);
@@ -141,7 +121,7 @@ void envint_delete(struct req *r)
 		rc = db_ei_delete(r->db, &r->scope, id, NULL);
 	}
 	if (rc != DB_OK) {
-		reply_db(r, rc, not_found);
+		reply_db_error(r, rc, not_found);
 		return;
 	}
 	g = req_json_begin(r, 200);
@@ -224,7 +204,7 @@ void envint_post(struct req *r)
 		}
 	}
 	if (rc != DB_OK) {
-		reply_db(r, rc, "integration not found");
+		reply_db_error(r, rc, "integration not found");
 		return;
 	}
 	id_generate(id);
@@ -238,7 +218,7 @@ void envint_post(struct req *r)
 	if (rc == DB_OK)
 		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
 	if (rc != DB_OK) {
-		reply_db(r, rc, not_found);
+		reply_db_error(r, rc, not_found);
 		return;
 	}
 	if (status == 201) {

@@ -6,6 +6,12 @@
 #define ENVINT_HANDLERS_H
 
 #include "../app/req.h"
+#include "../db/db.h"
+
+/* Replies for a db result other than DB_OK: 404 with `not_found`,
+ * 412 for a failed precondition (DB_CONFLICT), 503 when the database is
+ * unavailable, 500 otherwise. */
+void reply_db_error(struct req *r, enum db_err rc, const char *not_found);
 
 void healthz_get(struct req *r);	/* GET /healthz */
 void envint_list(struct req *r);	/* GET /environment-integration */
