@@ -6,6 +6,7 @@
 #                   AddressSanitizer and UBSan; ends with "N passed, N failed"
 #   ./dev.sh down   stop what `up` started (by recorded pid)
 #   ./dev.sh build  just build (into build-dev/)
+#   ./dev.sh fuzz [SECONDS]  every libFuzzer harness of tests/fuzz (default 10 s each)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -87,6 +88,11 @@ test)
 build)
 	deps
 	build build-dev
+	;;
+fuzz)
+	PACKAGES+=(clang libclang-rt-14-dev)
+	deps
+	tests/fuzz/run.sh "${2:-10}"
 	;;
 *)
 	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'

@@ -77,7 +77,9 @@ int cursor_decode(const char *s, size_t n, struct cursor *out)
 		if (take > 3)
 			raw[o++] = (unsigned char)w;
 	}
-	if (o != RAW_LEN || raw[0] != 1)
+	/* the last character carries 2 unused bits: only the spelling the
+	 * encoder writes (zeros there) is accepted, one text per cursor */
+	if (o != RAW_LEN || raw[0] != 1 || (b64val(s[n - 1]) & 3) != 0)
 		return -1;
 	check_bytes(raw, check);
 	if (memcmp(check, raw + 25, 4) != 0)
