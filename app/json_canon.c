@@ -202,6 +202,26 @@ static int fail_oom(struct jc *j)
 	return fail(j, j->prefix, "out of memory");
 }
 
+/* Makes room for `need` elements of `elem` bytes in *p (capacity *cap,
+ * in elements), doubling from `first`. 0, or -1 when out of memory (the
+ * old buffer is kept). */
+static int reserve(void **p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : first;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (np == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
 static bool ent_equal(const struct jc *j, size_t e, const char *key, size_t n, uint32_t h)
 {
 	return j->ents[e].hash == h && j->ents[e].len == n &&
@@ -247,27 +267,9 @@ static int key_add(struct jc *j, struct frame *f, const char *key, size_t n)
 			if (ent_equal(j, f->first + f->tab[k] - 1, key, n, h))
 				return 0;
 	}
-	if (j->kused + n > j->kcap) {
-		size_t cap = j->kcap ? j->kcap : 256;
-		char *nb;
-
-		while (cap < j->kused + n)
-			cap *= 2;
-		nb = realloc(j->kbuf, cap);
-		if (nb == NULL)
-			return -1;
-		j->kbuf = nb;
-		j->kcap = cap;
-	}
-	if (j->nents == j->ecap) {
-		size_t cap = j->ecap ? j->ecap * 2 : 64;
-		struct keyent *ne = realloc(j->ents, cap * sizeof(*ne));
-
-		if (ne == NULL)
-			return -1;
-		j->ents = ne;
-		j->ecap = cap;
-	}
+	if (reserve((void **)&j->kbuf, &j->kcap, j->kused + n, 1, 256) < 0 ||
+	    reserve((void **)&j->ents, &j->ecap, j->nents + 1, sizeof(*j->ents), 64) < 0)
+		return -1;
 	if (n > 0)	/* an empty key may meet a still-empty buffer */
 		memcpy(j->kbuf + j->kused, key, n);
 	j->ents[j->nents] = (struct keyent){ (uint32_t)j->kused, (uint32_t)n, h };
@@ -568,19 +570,9 @@ static void out_print(void *ctx, const char *s, size_t n)
 
 	if (o->oom)
 		return;
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-		char *np;
-
-		while (cap < o->len + n)
-			cap *= 2;
-		np = realloc(o->p, cap);
-		if (np == NULL) {
-			o->oom = true;
-			return;
-		}
-		o->p = np;
-		o->cap = cap;
+	if (reserve((void **)&o->p, &o->cap, o->len + n, 1, 256) < 0) {
+		o->oom = true;
+		return;
 	}
 	memcpy(o->p + o->len, s, n);
 	o->len += n;

@@ -318,3 +318,14 @@ void req_reply_error(struct req *r, int status, const char *message)
 {
 	req_reply_failures(r, status, message, NULL, 0);
 }
+
+void req_reply_invalid(struct req *r, const char *prefix, const char *infix,
+		       const struct failure *f)
+{
+	size_t n = strlen(prefix) + strlen(f->path) + strlen(infix) + strlen(f->message) + 1;
+	char *m = arena_alloc(r->arena, n);
+
+	if (m != NULL)
+		snprintf(m, n, "%s%s%s%s", prefix, f->path, infix, f->message);
+	req_reply_failures(r, 400, m != NULL ? m : f->message, f, 1);
+}

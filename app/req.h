@@ -115,6 +115,12 @@ struct failure {
 /* The error envelope of API.md: {"statusCode","error","message"} and, when
  * n > 0, "details": {"failures": [...]}. 503 adds Retry-After. */
 void req_reply_error(struct req *r, int status, const char *message);
+
+/* 400 for one failure, with the message prefix + path + infix + reason:
+ * ("invalid body: ", " ") gives "invalid body: is_enabled must be a
+ * boolean". The failure is also the one entry of details.failures. */
+void req_reply_invalid(struct req *r, const char *prefix, const char *infix,
+		       const struct failure *f);
 void req_reply_failures(struct req *r, int status, const char *message,
 			const struct failure *f, size_t n);
 

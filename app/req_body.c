@@ -67,10 +67,7 @@ int req_body_or_reply(struct req *r, enum body_mode mode, struct body *out)
 		return -1;
 	}
 	struct failure f = { path, why };
-	char *m = arena_alloc(r->arena, strlen(path) + strlen(why) + 32);
 
-	if (m != NULL)
-		sprintf(m, "invalid body: %s %s", path, why);
-	req_reply_failures(r, 400, m != NULL ? m : why, &f, 1);
+	req_reply_invalid(r, "invalid body: ", " ", &f);
 	return -1;
 }

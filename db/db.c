@@ -137,12 +137,12 @@ void db_free(struct db *db)
 /* Reads the schema version on a fresh connection; an old schema is fatal. */
 static enum db_err check_schema(struct db *db)
 {
-	static const char sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_version";
+	const char *sql = stmt_defs[STMT_SCHEMA_VERSION].sql;
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 	unsigned long version = 0;
 
-	if (mysql_real_query(db->conn, sql, sizeof(sql) - 1) != 0 ||
+	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0 ||
 	    (res = mysql_store_result(db->conn)) == NULL) {
 		unsigned e = mysql_errno(db->conn);
 
@@ -528,9 +528,4 @@ fail:
 	if (errno_is_lost(mysql_errno(db->conn)))
 		disconnect(db);
 	return rc;
-}
-
-MYSQL *db_handle(struct db *db)
-{
-	return db->conn;
 }

@@ -96,9 +96,6 @@ void db_rollback(struct db *db);
 enum db_err db_run_script(struct db *db, const char *sql, size_t len,
 			  const char *what);
 
-/* The raw handle, for envintctl's one-off queries. NULL if not connected. */
-MYSQL *db_handle(struct db *db);
-
 /* Binding helpers: a zeroed MYSQL_BIND of one type. */
 static inline void bind_bin(MYSQL_BIND *b, const void *p, unsigned long *len)
 {

@@ -1,6 +1,5 @@
 #include "handlers.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "../app/cursor.h"
@@ -56,11 +55,7 @@ void envint_list(struct req *r)
 	int got = 0;
 
 	if (filter_parse(r->arena, r->query, r->cfg, &q, &f) < 0) {
-		char *msg = arena_alloc(r->arena, 160 + strlen(f.path));
-
-		if (msg != NULL)
-			sprintf(msg, "invalid query parameter '%s': %s", f.path, f.message);
-		req_reply_failures(r, 400, msg != NULL ? msg : f.message, &f, 1);
+		req_reply_invalid(r, "invalid query parameter '", "': ", &f);
 		return;
 	}
 	rc = db_ei_list(r->db, r->arena, &r->scope, &q, &page);

@@ -165,8 +165,7 @@ static int install_env_or_reply(struct req *r, const struct body *b, unsigned ch
 	}
 	static const struct failure f = { "environment_id",
 		"is required when the token's team has more than one environment" };
-	req_reply_failures(r, 400, "invalid body: environment_id is required when the "
-			   "token's team has more than one environment", &f, 1);
+	req_reply_invalid(r, "invalid body: ", " ", &f);
 	return -1;
 }
 
@@ -189,7 +188,7 @@ void envint_post(struct req *r)
 	if (!b.has_integration_id) {
 		static const struct failure f = { "integration_id", "is required" };
 
-		req_reply_failures(r, 400, "invalid body: integration_id is required", &f, 1);
+		req_reply_invalid(r, "invalid body: ", " ", &f);
 		return;
 	}
 	if (install_env_or_reply(r, &b, env) < 0)

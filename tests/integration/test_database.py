@@ -9,6 +9,10 @@ def test_db_stopped_gives_503_then_recovers(stack):
     ei = demo_ei(stack)
     token = stack.tokens["acme-team"]
     master = stack.master_pid()
+    env_token = stack.tokens["acme-production"]
+    integration = stack.get("/environment-integration/" + ei, token=env_token).json()["integration_id"]
+    before_version = stack.sql("SELECT version FROM environment_integration WHERE id = UNHEX('%s')"
+                               % ei.replace("-", ""))[0][0]
     stack.stop_db()
     try:
         for _ in range(3):
@@ -21,6 +25,17 @@ def test_db_stopped_gives_503_then_recovers(stack):
             r = stack.get("/environment-integration/" + ei, token=token)
             expect_error(r, 503)
             check(r.elapsed < stack.db_timeout + 1, "took %.2fs" % r.elapsed)
+        # valid writes too: 503 with Retry-After, never a hang, whichever
+        # layer meets the outage first (the token lookup, or the write
+        # itself while the worker still holds the token in its cache)
+        for method, path, body in (
+                ("PATCH", "/environment-integration/" + ei, {"is_enabled": True}),
+                ("DELETE", "/environment-integration/" + ei, None),
+                ("POST", "/environment-integration", {"integration_id": integration})):
+            r = stack.request(method, path, token=env_token, body=body)
+            expect_error(r, 503)
+            check(r.header("Retry-After") == "1", "%s: %r" % (method, r.headers))
+            check(r.elapsed < stack.db_timeout + 1, "%s took %.2fs" % (method, r.elapsed))
     finally:
         stack.start_db()
     deadline = time.monotonic() + 20
@@ -31,6 +46,9 @@ def test_db_stopped_gives_503_then_recovers(stack):
     for _ in range(10):
         r = stack.get("/environment-integration/" + ei, token=token)
         check(r.status == 200, "after restart: %d %r" % (r.status, r.body[:200]))
+    # the writes refused during the outage wrote nothing
+    check(stack.sql("SELECT version FROM environment_integration WHERE id = UNHEX('%s')"
+                    % ei.replace("-", ""))[0][0] == before_version, "a refused write landed")
     check(stack.master_pid() == master and stack.app_proc.poll() is None, "app restarted")
 
 
