@@ -7,6 +7,8 @@
 #   ./dev.sh down   stop what `up` started (by recorded pid)
 #   ./dev.sh build  just build (into build-dev/)
 #   ./dev.sh fuzz [SECONDS]  every libFuzzer harness of tests/fuzz (default 10 s each)
+#   ./dev.sh soak [SECONDS]  mixed load with worker kills and a MariaDB restart
+#                   (default 300 s); prints a report, not part of `test`
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -18,6 +20,7 @@ PACKAGES=(
 	libfcgi-dev libyajl-dev default-libmysqlclient-dev uuid-dev libssl-dev
 	libcmocka-dev
 	mariadb-server mariadb-client nginx python3 curl
+	clang libclang-rt-14-dev sqlmap
 )
 
 need_root() {
@@ -69,7 +72,30 @@ cmd_test() {
 	for log in $(find build-asan/tests -name '*.log'); do
 		grep -qE '^(not ok|Bail out!)' "$log" && { echo "---- $log"; grep -vE '^ok ' "$log" | head -80; }
 	done
+	fuzz_short || rc=1
 	summary build-asan || rc=1
+	return $rc
+}
+
+# Every libFuzzer harness for FUZZ_SECONDS (default 6) each, about 30 s in
+# all: a regression check, not a search. Writes one TAP-style .trs per
+# harness next to make check's, so summary counts them.
+fuzz_short() {
+	local out=build-asan/tests/fuzz rc=0
+	mkdir -p "$out"
+	echo "== fuzz (${FUZZ_SECONDS:-6} s per harness)"
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-6}" | tee "$out/run.log" || rc=$?
+	local h line
+	for h in fuzz_filter fuzz_cursor fuzz_body fuzz_json_canon fuzz_request; do
+		line=$(grep -E "^$h " "$out/run.log" || true)
+		if [ -n "$line" ] && ! echo "$line" | grep -qE 'CRASH|FAILING'; then
+			echo ":test-result: PASS" > "$out/$h.trs"
+		else
+			echo ":test-result: FAIL" > "$out/$h.trs"
+			echo "---- fuzz $h: ${line:-did not run}"
+			rc=1
+		fi
+	done
 	return $rc
 }
 
@@ -90,12 +116,16 @@ build)
 	build build-dev
 	;;
 fuzz)
-	PACKAGES+=(clang libclang-rt-14-dev)
 	deps
 	tests/fuzz/run.sh "${2:-10}"
 	;;
+soak)
+	deps
+	build build-dev
+	python3 tests/soak/soak.py "$ROOT/build-dev" "${2:-300}"
+	;;
 *)
-	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -1,0 +1,1 @@
+"""Isolation matrix (issue 6): placeholder, being written."""

@@ -1,0 +1,1 @@
+"""sqlmap sweep (issue 6): placeholder, being written."""

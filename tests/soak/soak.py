@@ -1,0 +1,2 @@
+#!/usr/bin/env python3
+"""Soak (issue 6): placeholder, being written."""
