@@ -26,8 +26,8 @@
 	" t.id, t.name, t.domain, t.logo, t.is_verified, t.is_white_label," \
 	" t.tos_link, t.allow_impersonation, t.created_at, t.updated_at" \
 	" FROM environment_integration ei" \
-	" STRAIGHT_JOIN integration i ON i.id = ei.integration_id" \
-	" STRAIGHT_JOIN team t ON t.id = i.team_id"
+	" STRAIGHT_JOIN integration i FORCE INDEX (PRIMARY) ON i.id = ei.integration_id" \
+	" STRAIGHT_JOIN team t FORCE INDEX (PRIMARY) ON t.id = i.team_id"
 
 /* The usual select list; PATCH re-reads its row without the override it
  * has just written and already holds (it can be megabytes). */

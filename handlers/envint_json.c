@@ -1,18 +1,7 @@
 #include "envint_json.h"
 
-#include <stdio.h>
-
 #include "../app/auth.h"
-#include "../app/ids.h"
-#include "../app/req.h"
-
-static void gen_id(yajl_gen g, const unsigned char id[16])
-{
-	char s[ID_STR_LEN + 1];
-
-	id_format(id, s);
-	yajl_gen_string(g, (const unsigned char *)s, ID_STR_LEN);
-}
+#include "../app/jsonw.h"
 
 static char *digits(char *w, unsigned v, int n)
 {
@@ -21,12 +10,13 @@ static char *digits(char *w, unsigned v, int n)
 	return w + n;
 }
 
-/* ISO-8601 UTC with milliseconds: 2021-08-10T10:00:00.000Z (by hand: five
- * of these per row, and snprintf showed in profiles). */
-static void gen_time(yajl_gen g, const MYSQL_TIME *t)
+/* ISO-8601 UTC with milliseconds, quoted: "2021-08-10T10:00:00.000Z" (by
+ * hand: five of these per row, and snprintf showed in profiles). */
+static void put_time(struct req *r, const MYSQL_TIME *t)
 {
-	char s[24], *w = s;
+	char s[26], *w = s;
 
+	*w++ = '"';
 	w = digits(w, t->year % 10000, 4);
 	*w++ = '-';
 	w = digits(w, t->month % 100, 2);
@@ -41,110 +31,112 @@ static void gen_time(yajl_gen g, const MYSQL_TIME *t)
 	*w++ = '.';
 	w = digits(w, (unsigned)(t->second_part / 1000) % 1000, 3);
 	*w++ = 'Z';
-	yajl_gen_string(g, (const unsigned char *)s, (size_t)(w - s));
+	*w++ = '"';
+	(void)req_write(r, s, (size_t)(w - s));
 }
 
-static void gen_text(yajl_gen g, const struct text *t)
+static void put_text(struct req *r, const struct text *t)
 {
 	if (t->p == NULL)
-		yajl_gen_null(g);
+		JW_LIT(r, "null");
 	else
-		yajl_gen_string(g, (const unsigned char *)t->p, t->n);
+		jw_str(r, t->p, t->n);
 }
 
-/* Stored, canonical JSON goes out as is: yajl_gen_number writes its bytes
- * verbatim in value position. `dflt` stands in for SQL NULL. */
-static void gen_raw(yajl_gen g, const struct text *t, const char *dflt)
+/* Stored, canonical JSON goes out as is: it was validated and
+ * canonicalised when written. SQL NULL (or empty) stands for {}. */
+static void put_raw(struct req *r, const struct text *t)
 {
 	if (t->p == NULL || t->n == 0)
-		yajl_gen_number(g, dflt, strlen(dflt));
+		JW_LIT(r, "{}");
 	else
-		yajl_gen_number(g, t->p, t->n);
+		(void)req_write(r, t->p, t->n);
 }
 
-static void gen_team(yajl_gen g, const struct ei_row *row)
+static void put_team(struct req *r, const struct ei_row *row)
 {
-	yajl_gen_map_open(g);
-	json_key(g, "id");
-	gen_id(g, row->team.id);
-	json_key(g, "name");
-	gen_text(g, &row->team.name);
-	json_key(g, "domain");
-	gen_text(g, &row->team.domain);
-	json_key(g, "logo");
-	gen_text(g, &row->team.logo);
-	json_key(g, "is_verified");
-	yajl_gen_bool(g, row->team.is_verified);
-	json_key(g, "is_white_label");
-	yajl_gen_bool(g, row->team.is_white_label);
-	json_key(g, "tos_link");
-	gen_text(g, &row->team.tos_link);
-	json_key(g, "allow_impersonation");
-	yajl_gen_bool(g, row->team.allow_impersonation);
-	json_key(g, "created_at");
-	gen_time(g, &row->team.created_at);
-	json_key(g, "updated_at");
-	gen_time(g, &row->team.updated_at);
-	yajl_gen_map_close(g);
+	JW_LIT(r, "{\"id\":");
+	jw_id(r, row->team.id);
+	JW_LIT(r, ",\"name\":");
+	put_text(r, &row->team.name);
+	JW_LIT(r, ",\"domain\":");
+	put_text(r, &row->team.domain);
+	JW_LIT(r, ",\"logo\":");
+	put_text(r, &row->team.logo);
+	JW_LIT(r, ",\"is_verified\":");
+	jw_bool(r, row->team.is_verified);
+	JW_LIT(r, ",\"is_white_label\":");
+	jw_bool(r, row->team.is_white_label);
+	JW_LIT(r, ",\"tos_link\":");
+	put_text(r, &row->team.tos_link);
+	JW_LIT(r, ",\"allow_impersonation\":");
+	jw_bool(r, row->team.allow_impersonation);
+	JW_LIT(r, ",\"created_at\":");
+	put_time(r, &row->team.created_at);
+	JW_LIT(r, ",\"updated_at\":");
+	put_time(r, &row->team.updated_at);
+	JW_LIT(r, "}");
 }
 
-static void gen_integration(yajl_gen g, const struct ei_row *row,
+static void put_integration(struct req *r, const struct ei_row *row,
 			    const struct scope *scope)
 {
 	const unsigned char *inst = (const unsigned char *)row->integration.installed.p;
+	bool first = true;
 
-	yajl_gen_map_open(g);
-	json_key(g, "id");
-	gen_id(g, row->integration_id);
-	json_key(g, "name");
-	gen_text(g, &row->integration.name);
-	json_key(g, "category");
-	gen_text(g, &row->integration.category);
-	json_key(g, "is_beta");
-	yajl_gen_bool(g, row->integration.is_beta);
-	json_key(g, "config");
-	gen_raw(g, &row->integration.config, "{}");
-	json_key(g, "team_id");
-	gen_id(g, row->integration.team_id);
-	json_key(g, "sharing");
-	gen_text(g, &row->integration.sharing);
-	json_key(g, "created_at");
-	gen_time(g, &row->integration.created_at);
-	json_key(g, "updated_at");
-	gen_time(g, &row->integration.updated_at);
-	json_key(g, "installed_environment");
-	yajl_gen_array_open(g);
+	JW_LIT(r, "{\"id\":");
+	jw_id(r, row->integration_id);
+	JW_LIT(r, ",\"name\":");
+	put_text(r, &row->integration.name);
+	JW_LIT(r, ",\"category\":");
+	put_text(r, &row->integration.category);
+	JW_LIT(r, ",\"is_beta\":");
+	jw_bool(r, row->integration.is_beta);
+	JW_LIT(r, ",\"config\":");
+	put_raw(r, &row->integration.config);
+	JW_LIT(r, ",\"team_id\":");
+	jw_id(r, row->integration.team_id);
+	JW_LIT(r, ",\"sharing\":");
+	put_text(r, &row->integration.sharing);
+	JW_LIT(r, ",\"created_at\":");
+	put_time(r, &row->integration.created_at);
+	JW_LIT(r, ",\"updated_at\":");
+	put_time(r, &row->integration.updated_at);
+	JW_LIT(r, ",\"installed_environment\":[");
 	/* The query already scoped these; checking again costs nothing and
 	 * keeps another tenant's id out even if the SQL is ever changed. */
-	for (size_t i = 0; inst != NULL && i + 16 <= row->integration.installed.n; i += 16)
-		if (scope_sees_env(scope, inst + i))
-			gen_id(g, inst + i);
-	yajl_gen_array_close(g);
-	json_key(g, "team");
-	gen_team(g, row);
-	yajl_gen_map_close(g);
+	for (size_t i = 0; inst != NULL && i + 16 <= row->integration.installed.n; i += 16) {
+		if (!scope_sees_env(scope, inst + i))
+			continue;
+		if (!first)
+			JW_LIT(r, ",");
+		jw_id(r, inst + i);
+		first = false;
+	}
+	JW_LIT(r, "],\"team\":");
+	put_team(r, row);
+	JW_LIT(r, "}");
 }
 
-void envint_json(yajl_gen g, const struct ei_row *row, const struct scope *scope)
+void envint_json(struct req *r, const struct ei_row *row, const struct scope *scope)
 {
-	yajl_gen_map_open(g);
-	json_key(g, "id");
-	gen_id(g, row->id);
-	json_key(g, "integration_id");
-	gen_id(g, row->integration_id);
-	json_key(g, "environment_id");
-	gen_id(g, row->environment_id);
-	json_key(g, "show_in_catalog");
-	yajl_gen_bool(g, row->show_in_catalog);
-	json_key(g, "is_enabled");
-	yajl_gen_bool(g, row->is_enabled);
-	json_key(g, "created_at");
-	gen_time(g, &row->created_at);
-	json_key(g, "updated_at");
-	gen_time(g, &row->updated_at);
-	json_key(g, "integration");
-	gen_integration(g, row, scope);
-	json_key(g, "override");
-	gen_raw(g, &row->override, "{}");
-	yajl_gen_map_close(g);
+	JW_LIT(r, "{\"id\":");
+	jw_id(r, row->id);
+	JW_LIT(r, ",\"integration_id\":");
+	jw_id(r, row->integration_id);
+	JW_LIT(r, ",\"environment_id\":");
+	jw_id(r, row->environment_id);
+	JW_LIT(r, ",\"show_in_catalog\":");
+	jw_bool(r, row->show_in_catalog);
+	JW_LIT(r, ",\"is_enabled\":");
+	jw_bool(r, row->is_enabled);
+	JW_LIT(r, ",\"created_at\":");
+	put_time(r, &row->created_at);
+	JW_LIT(r, ",\"updated_at\":");
+	put_time(r, &row->updated_at);
+	JW_LIT(r, ",\"integration\":");
+	put_integration(r, row, scope);
+	JW_LIT(r, ",\"override\":");
+	put_raw(r, &row->override);
+	JW_LIT(r, "}");
 }

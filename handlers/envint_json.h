@@ -5,13 +5,13 @@
 #ifndef ENVINT_ENVINT_JSON_H
 #define ENVINT_ENVINT_JSON_H
 
-#include <yajl/yajl_gen.h>
-
+#include "../app/req.h"
 #include "../db/envint_db.h"
 
-/* Emits the object. Stored JSON (config, override) is copied verbatim: it
- * was validated and canonicalised when written. `scope` filters
- * installed_environment to what the caller sees. */
-void envint_json(yajl_gen g, const struct ei_row *row, const struct scope *scope);
+/* Writes the object into the reply body (after req_begin). Stored JSON
+ * (config, override) is copied verbatim: it was validated and
+ * canonicalised when written. `scope` filters installed_environment to
+ * what the caller sees. */
+void envint_json(struct req *r, const struct ei_row *row, const struct scope *scope);
 
 #endif

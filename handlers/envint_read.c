@@ -6,6 +6,7 @@
 #include "../app/etag.h"
 #include "../app/filter.h"
 #include "../app/ids.h"
+#include "../app/jsonw.h"
 #include "../app/log.h"
 #include "../app/timeconv.h"
 #include "../db/envint_db.h"
@@ -19,7 +20,6 @@ void envint_get(struct req *r)
 	char etag[ETAG_MAX];
 	struct ei_row row;
 	enum db_err rc;
-	yajl_gen g;
 
 	if (id_parse(r->param, strlen(r->param), id) < 0) {
 		req_reply_error(r, 404, "environment integration not found");
@@ -32,10 +32,8 @@ void envint_get(struct req *r)
 	}
 	etag_format(row.version, etag);
 	req_header(r, "ETag", etag);
-	g = req_json_begin(r, 200);
-	if (g == NULL)
-		return;
-	envint_json(g, &row, &r->scope);
+	if (req_begin(r, 200) == 0)
+		envint_json(r, &row, &r->scope);
 }
 
 /* GET /environment-integration: one page, streamed row by row into
@@ -51,7 +49,6 @@ void envint_list(struct req *r)
 	size_t n = 0;
 	bool more = false;
 	enum db_err rc;
-	yajl_gen g;
 	int got = 0;
 
 	if (filter_parse(r->arena, r->query, r->cfg, &q, &f) < 0) {
@@ -63,14 +60,13 @@ void envint_list(struct req *r)
 		reply_db_error(r, rc, "environment integration not found");
 		return;
 	}
-	g = req_json_begin(r, 200);
-	if (g == NULL)
+	if (req_begin(r, 200) < 0)
 		goto out;
-	yajl_gen_map_open(g);
-	json_key(g, "result");
-	yajl_gen_array_open(g);
+	JW_LIT(r, "{\"result\":[");
 	while (n < q.limit && (got = db_ei_page_next(page, &row)) == 1) {
-		envint_json(g, &row, &r->scope);
+		if (n > 0)
+			JW_LIT(r, ",");
+		envint_json(r, &row, &r->scope);
 		n++;
 	}
 	if (n == q.limit)
@@ -82,21 +78,20 @@ void envint_list(struct req *r)
 		goto out;
 	}
 	more = n == q.limit && got == 1;
-	yajl_gen_array_close(g);
-	json_key(g, "next_cursor");
+	JW_LIT(r, "],\"next_cursor\":");
 	if (more) {
 		struct cursor c = { time_from_mysql(&row.created_at), { 0 } };
 		char text[CURSOR_STR_LEN + 1];
 
 		memcpy(c.id, row.id, 16);
 		cursor_encode(&c, text);
-		json_str(g, text);
+		jw_str(r, text, CURSOR_STR_LEN);
 	} else {
-		yajl_gen_null(g);
+		JW_LIT(r, "null");
 	}
-	json_key(g, "limit");
-	yajl_gen_integer(g, q.limit);
-	yajl_gen_map_close(g);
+	JW_LIT(r, ",\"limit\":");
+	jw_uint(r, q.limit);
+	JW_LIT(r, "}");
 out:
 	db_ei_page_close(page);
 }

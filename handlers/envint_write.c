@@ -16,13 +16,11 @@ static const char not_found[] = "environment integration not found";
 static void reply_object(struct req *r, int status, const struct ei_row *row)
 {
 	char etag[ETAG_MAX];
-	yajl_gen g;
 
 	etag_format(row->version, etag);
 	req_header(r, "ETag", etag);
-	g = req_json_begin(r, status);
-	if (g != NULL)
-		envint_json(g, row, &r->scope);
+	if (req_begin(r, status) == 0)
+		envint_json(r, row, &r->scope);
 }
 
 /* With If-Match: locks the row (inside the caller's transaction) and

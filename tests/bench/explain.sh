@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Prints EXPLAIN for the list query's shapes (first page, deep page, env
 # scope, filtered) against a loaded benchmark database.
-# usage: tests/bench/explain.sh MYSQLD_SOCKET DATABASE
+# usage: tests/bench/explain.sh MYSQLD_SOCKET DATABASE [TEAM_HEX]
+# (tests/integration/test_list.py runs it and fails on any sort, temporary
+# table or join buffer in these plans)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 S=$1 DB=$2
 q() { mariadb --no-defaults -S "$S" -uroot "$DB" -N -e "$1"; }
-TEAM=$(q "SELECT HEX(team_id) FROM environment_integration GROUP BY team_id LIMIT 1")
+TEAM=${3:-$(q "SELECT HEX(team_id) FROM environment_integration GROUP BY team_id LIMIT 1")}
 ENV=$(q "SELECT HEX(environment_id) FROM environment_integration WHERE team_id = UNHEX('$TEAM') LIMIT 1")
 LAST=$(q "SELECT CONCAT(created_at, '|', HEX(id)) FROM environment_integration WHERE team_id = UNHEX('$TEAM') ORDER BY created_at DESC, id DESC LIMIT 50, 1")
 C=${LAST%|*} I=${LAST#*|}

@@ -139,12 +139,17 @@ class Stack:
 
     def sql_root(self, query, check=True, database=""):
         args = ["mariadb", "--no-defaults", "-S", self.db_sock, "-uroot",
-                "--batch", "--skip-column-names", "-e", query]
+                "--batch", "--skip-column-names"]
+        # a long script goes through stdin (one argument may not pass 128 KiB)
+        big = len(query) > 65536
+        if not big:
+            args += ["-e", query]
         if database:
             args.append(database)
-        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60,
+                           input=query if big else None)
         if check and r.returncode != 0:
-            raise RuntimeError("sql failed: %s: %s" % (query, r.stderr))
+            raise RuntimeError("sql failed: %s: %s" % (query[:2000], r.stderr))
         return r
 
     def sql(self, query):

@@ -1,0 +1,202 @@
+/*
+ * app/jsonw.c: strings come out byte for byte as yajl_gen writes them
+ * (the responses' golden files were made with yajl), malformed UTF-8
+ * never breaks the document, and numbers, booleans and ids are exact.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <yajl/yajl_gen.h>
+
+#include "../../app/arena.h"
+#include "../../app/jsonw.h"
+#include "../../app/qs.h"
+
+static char out[1 << 16];
+static size_t outlen;
+
+static int buf_write(struct req *r, const void *p, size_t n)
+{
+	(void)r;
+	assert_true(outlen + n < sizeof(out));
+	memcpy(out + outlen, p, n);
+	outlen += n;
+	return 0;
+}
+
+static struct arena *arena;
+
+/* A req whose reply ends up in `out` (after done()). */
+static void fresh(struct req *r)
+{
+	if (arena == NULL)
+		arena = arena_new(0);
+	assert_non_null(arena);
+	arena_reset(arena);
+	memset(r, 0, sizeof(*r));
+	r->arena = arena;
+	r->write = buf_write;
+	outlen = 0;
+}
+
+static void done(struct req *r)
+{
+	assert_int_equal(req_flush(r), 0);
+}
+
+static void yajl_form(const char *s, size_t n, const unsigned char **buf, size_t *len,
+		      yajl_gen *g)
+{
+	*g = yajl_gen_alloc(NULL);
+	assert_int_equal(yajl_gen_string(*g, (const unsigned char *)s, n), yajl_gen_status_ok);
+	yajl_gen_get_buf(*g, buf, len);
+}
+
+static void same_as_yajl(const char *s, size_t n)
+{
+	struct req r;
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen g;
+
+	fresh(&r);
+	jw_str(&r, s, n);
+	done(&r);
+	yajl_form(s, n, &buf, &len, &g);
+	assert_int_equal(outlen, len);
+	assert_memory_equal(out, buf, len);
+	yajl_gen_free(g);
+}
+
+static void test_str_escapes_like_yajl(void **state)
+{
+	static const char *cases[] = {
+		"", "plain", "a\"b", "back\\slash", "/slash/", "tab\there",
+		"\b\f\n\r\t", "\x01\x02\x1f\x7f", "caf\xc3\xa9", "\xe2\x80\xa8 line sep",
+		"\xf0\x9f\x98\x80 emoji", "ends with quote\"", "\"", "\\",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same_as_yajl(cases[i], strlen(cases[i]));
+	same_as_yajl("nul\0inside", 10);
+}
+
+/* Every byte value alone and in company: ASCII and control bytes. */
+static void test_str_every_ascii_byte(void **state)
+{
+	char s[3];
+
+	(void)state;
+	for (int c = 0; c < 0x80; c++) {
+		s[0] = 'x';
+		s[1] = (char)c;
+		s[2] = 'y';
+		same_as_yajl(s, 3);
+		same_as_yajl(s + 1, 1);
+	}
+}
+
+/* Random well-formed strings (ASCII, controls, 2-4 byte sequences). */
+static void test_str_random_like_yajl(void **state)
+{
+	static const char *pieces[] = {
+		"a", "Z", " ", "\"", "\\", "\n", "\x01", "\x1f", "/", "\xc3\xa9",
+		"\xe2\x82\xac", "\xf0\x9f\x98\x80", "{", "}", "0",
+	};
+	char s[256];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t n = 0;
+		int k;
+
+		seed = seed * 1103515245u + 12345u;
+		k = (int)((seed >> 16) % 40);
+		for (int i = 0; i < k; i++) {
+			const char *p;
+
+			seed = seed * 1103515245u + 12345u;
+			p = pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+			memcpy(s + n, p, strlen(p));
+			n += strlen(p);
+		}
+		assert_true(utf8_valid(s, n));
+		same_as_yajl(s, n);
+	}
+}
+
+/* Malformed UTF-8: quoted, every high byte a '?', escapes still done. */
+static void test_str_malformed_utf8(void **state)
+{
+	struct req r;
+	static const struct { const char *in; size_t n; const char *want; } cases[] = {
+		{ "a\xff" "b", 3, "\"a?b\"" },
+		{ "\xc3", 1, "\"?\"" },			/* truncated */
+		{ "\xc0\xaf", 2, "\"??\"" },		/* overlong */
+		{ "\xed\xa0\x80", 3, "\"???\"" },	/* surrogate */
+		{ "ok \xc3\xa9 \xff \"q\"", 11, "\"ok ?? ? \\\"q\\\"\"" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fresh(&r);
+		jw_str(&r, cases[i].in, cases[i].n);
+		done(&r);
+		assert_int_equal(outlen, strlen(cases[i].want));
+		assert_memory_equal(out, cases[i].want, outlen);
+	}
+}
+
+static void test_scalars(void **state)
+{
+	static const unsigned char id[16] = {
+		0xc1, 0x45, 0x6b, 0x83, 0xa6, 0xd9, 0x4d, 0xc6,
+		0x8e, 0x56, 0x56, 0x7c, 0xf4, 0x43, 0xf6, 0x5b,
+	};
+	static const char want[] =
+		"\"c1456b83-a6d9-4dc6-8e56-567cf443f65b\" true false 0 7 1000 "
+		"18446744073709551615";
+	struct req r;
+
+	(void)state;
+	fresh(&r);
+	jw_id(&r, id);
+	JW_LIT(&r, " ");
+	jw_bool(&r, true);
+	JW_LIT(&r, " ");
+	jw_bool(&r, false);
+	JW_LIT(&r, " ");
+	jw_uint(&r, 0);
+	JW_LIT(&r, " ");
+	jw_uint(&r, 7);
+	JW_LIT(&r, " ");
+	jw_uint(&r, 1000);
+	JW_LIT(&r, " ");
+	jw_uint(&r, UINT64_MAX);
+	done(&r);
+	assert_int_equal(outlen, sizeof(want) - 1);
+	assert_memory_equal(out, want, outlen);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_escapes_like_yajl),
+		cmocka_unit_test(test_str_every_ascii_byte),
+		cmocka_unit_test(test_str_random_like_yajl),
+		cmocka_unit_test(test_str_malformed_utf8),
+		cmocka_unit_test(test_scalars),
+	};
+
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	arena_free(arena);
+	return rc;
+}
