@@ -13,16 +13,18 @@ int id_parse(const char *s, size_t n, unsigned char out[ID_LEN])
 void id_format(const unsigned char id[ID_LEN], char out[ID_STR_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	char *w = out;
+	/* where byte i's two digits go: the dashes sit at 8, 13, 18, 23 */
+	static const unsigned char at[ID_LEN] = {
+		0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34,
+	};
 
 	/* uuid_unparse goes through sprintf: this is on every row's path */
 	for (int i = 0; i < ID_LEN; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*w++ = '-';
-		*w++ = digits[id[i] >> 4];
-		*w++ = digits[id[i] & 15];
+		out[at[i]] = digits[id[i] >> 4];
+		out[at[i] + 1] = digits[id[i] & 15];
 	}
-	*w = '\0';
+	out[8] = out[13] = out[18] = out[23] = '-';
+	out[ID_STR_LEN] = '\0';
 }
 
 void id_generate(unsigned char out[ID_LEN])

@@ -169,7 +169,7 @@ int req_header(struct req *r, const char *name, const char *value)
 	return 0;
 }
 
-#define OBUF_SIZE 16384
+#define OBUF_SIZE REQ_OBUF_SIZE
 
 /* Appends to the reply buffer; big pieces go straight through. */
 static int out(struct req *r, const void *p, size_t n)
@@ -215,7 +215,7 @@ int req_begin(struct req *r, int status)
 	return out(r, "\r\n", 2);
 }
 
-int req_write(struct req *r, const void *p, size_t n)
+int req_write_slow(struct req *r, const void *p, size_t n)
 {
 	r->bytes += n;
 	return out(r, p, n);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include <fcgiapp.h>
@@ -95,8 +96,24 @@ int req_begin(struct req *r, int status);
 /* Reply bytes are gathered in a small buffer and handed to r->write in
  * large pieces (one call per JSON token would dominate a big page).
  * req_flush hands over the rest; router_dispatch calls it at the end. */
-int req_write(struct req *r, const void *p, size_t n);
+int req_write_slow(struct req *r, const void *p, size_t n);
 int req_flush(struct req *r);
+
+#define REQ_OBUF_SIZE 16384
+
+/* The common case inline: the bytes fit in the buffer already there (a
+ * page of the list makes thousands of these calls, most a few bytes long
+ * and of a size the compiler knows). */
+static inline int req_write(struct req *r, const void *p, size_t n)
+{
+	if (r->obuf != NULL && n <= REQ_OBUF_SIZE - r->olen) {
+		memcpy(r->obuf + r->olen, p, n);
+		r->olen += n;
+		r->bytes += n;
+		return 0;
+	}
+	return req_write_slow(r, p, n);
+}
 
 /* Begins a JSON reply: writes the head, returns a generator that streams
  * into the body (freed with the arena). NULL when out of memory, in which

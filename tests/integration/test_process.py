@@ -116,8 +116,24 @@ def test_sighup_applies_new_worker_count(stack):
     check(stack.get("/healthz").status == 200, "unhealthy")
 
 
+def settled_workers(stack, quiet=1.0, timeout=20):
+    """The worker pids once the set has stayed the same, at the configured
+    count, for `quiet` seconds (an earlier rolling reload may still be
+    retiring its last workers when a test starts)."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = stack.worker_pids()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif len(now) == stack.workers and time.monotonic() - since >= quiet:
+            return now
+        time.sleep(0.05)
+    raise AssertionError("workers never settled: %r" % last)
+
+
 def test_bad_config_on_sighup_keeps_running(stack):
-    workers = stack.worker_pids()
+    workers = settled_workers(stack)
     with open(stack.config_path(), "a") as f:
         f.write("workers = many\n")
     os.kill(stack.master_pid(), signal.SIGHUP)
