@@ -176,13 +176,17 @@ static int out(struct req *r, const void *p, size_t n)
 {
 	if (r->obuf == NULL) {
 		r->obuf = arena_alloc(r->arena, OBUF_SIZE);
-		if (r->obuf == NULL)	/* no buffer: unbuffered, still correct */
+		if (r->obuf == NULL) {	/* no buffer: unbuffered, still correct */
+			r->handed = true;
 			return r->write(r, p, n);
+		}
 	}
 	if (r->olen + n > OBUF_SIZE && req_flush(r) < 0)
 		return -1;
-	if (n >= OBUF_SIZE)
+	if (n >= OBUF_SIZE) {
+		r->handed = true;
 		return r->write(r, p, n);
+	}
 	memcpy(r->obuf + r->olen, p, n);
 	r->olen += n;
 	return 0;
@@ -193,7 +197,29 @@ int req_flush(struct req *r)
 	size_t n = r->olen;
 
 	r->olen = 0;
-	return n > 0 ? r->write(r, r->obuf, n) : 0;
+	if (n == 0)
+		return 0;
+	r->handed = true;
+	return r->write(r, r->obuf, n);
+}
+
+bool req_retract(struct req *r)
+{
+	if (r->handed) {
+		req_abort(r);
+		return false;
+	}
+	r->olen = 0;
+	r->status = 0;
+	r->bytes = 0;
+	r->headers = NULL;
+	r->headers_len = 0;
+	return true;
+}
+
+void req_abort(struct req *r)
+{
+	r->abort = true;
 }
 
 int req_begin(struct req *r, int status)

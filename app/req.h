@@ -74,6 +74,8 @@ struct req {
 	size_t headers_len;
 	int status;			/* 0 until the head is written */
 	unsigned long long bytes;	/* body bytes written */
+	bool handed;			/* some reply bytes went to r->write */
+	bool abort;			/* end the connection, not the request */
 	struct timespec t0;
 };
 
@@ -114,6 +116,17 @@ static inline int req_write(struct req *r, const void *p, size_t n)
 	}
 	return req_write_slow(r, p, n);
 }
+
+/* A failure after the head: withdraws the reply when none of it has left
+ * the process yet (the status, headers and body gathered so far are
+ * dropped, and a new reply may begin): true. Otherwise marks the request
+ * for abort (below) and returns false. */
+bool req_retract(struct req *r);
+
+/* The worker then closes the connection without FastCGI's END_REQUEST, so
+ * the web server sees an upstream failure and cuts the client connection:
+ * a truncated body never passes for a complete 200. */
+void req_abort(struct req *r);
 
 /* Begins a JSON reply: writes the head, returns a generator that streams
  * into the body (freed with the arena). NULL when out of memory, in which

@@ -131,12 +131,17 @@ int worker_run(const struct config *cfg, int listen_fd)
 			req_reply_error(&r, 500, "internal error");
 			(void)req_flush(&r);
 		}
-		drain_input(&r);
-		log_info("%s %s %d %llu %ldus %s",
+		if (!r.abort)
+			drain_input(&r);
+		log_info("%s %s %d %llu %ldus %s%s",
 			 log_clean(m, sizeof(m), r.method_name),
 			 log_clean(p, sizeof(p), r.path != NULL ? r.path : "-"),
-			 r.status, r.bytes, elapsed_us(&r.t0), r.id);
-		FCGX_Finish_r(&fx);
+			 r.status, r.bytes, elapsed_us(&r.t0), r.id,
+			 r.abort ? " aborted" : "");
+		if (r.abort)
+			FCGX_Free(&fx, 1);	/* no END_REQUEST: see req_abort */
+		else
+			FCGX_Finish_r(&fx);
 		arena_reset(arena);
 		in_request = 0;
 		if (db_fatal(db))

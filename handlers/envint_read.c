@@ -72,9 +72,11 @@ void envint_list(struct req *r)
 	if (n == q.limit)
 		got = db_ei_page_next(page, &peek);
 	if (got < 0) {
-		/* The head is out: all we can do is cut the body short, which
-		 * no client will mistake for a complete page. */
+		/* A 503 if nothing has left yet; past that, the connection is
+		 * cut (req_abort), so no client takes the page for complete. */
 		log_error("req %s: list: fetching row %zu failed", r->id, n);
+		if (req_retract(r))
+			reply_db_error(r, DB_UNAVAILABLE, NULL);
 		goto out;
 	}
 	more = n == q.limit && got == 1;

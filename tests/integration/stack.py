@@ -99,6 +99,14 @@ class Stack:
     def db_datadir(self):
         return os.path.join(self.dir, "mysql")
 
+    def db_tmpdir(self):
+        """Private: at start-up mariadbd deletes every #sql* file in its
+        tmpdir, which in a shared /tmp are other servers' live temporary
+        tables."""
+        d = os.path.join(self.dir, "mysql-tmp")
+        os.makedirs(d, exist_ok=True)
+        return d
+
     def start_db(self):
         datadir = self.db_datadir()
         fresh = not os.path.isdir(os.path.join(datadir, "mysql"))
@@ -114,6 +122,7 @@ class Stack:
             ["mariadbd", "--no-defaults", "--datadir=" + datadir,
              "--socket=" + self.db_sock, "--skip-networking", "--user=root",
              "--pid-file=" + os.path.join(self.dir, "mysqld.pid"),
+             "--tmpdir=" + self.db_tmpdir(),
              "--innodb-buffer-pool-size=256M", "--skip-log-bin",
              "--max-connections=200", "--character-set-server=utf8mb4",
              "--collation-server=utf8mb4_bin"],
