@@ -364,7 +364,7 @@ static void bind_row_where(MYSQL_BIND *p, struct row_where *w, const struct scop
 {
 	w->l16 = 16;
 	w->check = pre != NULL && pre->check;
-	w->version = pre != NULL ? pre->version : 0;
+	w->version = w->check ? pre->version : 0;	/* every bound byte defined */
 	bind_bin(&p[0], id, &w->l16);
 	bind_scope(&p[1], scope, &w->env_flag, &w->l16);
 	bind_tiny(&p[4], &w->check);
@@ -407,8 +407,11 @@ enum db_err db_ei_update(struct db *db, const struct scope *scope,
 {
 	MYSQL_BIND p[12];
 	struct row_where w;
-	signed char set_show = u->set_show_in_catalog, show = u->show_in_catalog,
-		    set_en = u->set_is_enabled, en = u->is_enabled, set_ov = u->set_override;
+	/* a value whose flag is off is still sent: make it a defined 0 */
+	signed char set_show = u->set_show_in_catalog,
+		    show = u->set_show_in_catalog && u->show_in_catalog,
+		    set_en = u->set_is_enabled, en = u->set_is_enabled && u->is_enabled,
+		    set_ov = u->set_override;
 	unsigned long lov = u->override_len;
 	enum db_err rc;
 

@@ -32,6 +32,7 @@ static enum db_err check_if_match(struct req *r, const unsigned char id[16],
 	enum db_err rc;
 
 	pre->check = false;
+	pre->version = 0;
 	if (r->if_match == NULL)
 		return DB_OK;
 	rc = db_ei_lock(r->db, &r->scope, id, &version);
