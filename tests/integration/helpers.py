@@ -35,3 +35,22 @@ def demo_ei(stack, team="Acme Corp", env="production", integration="zendesk"):
         " WHERE t.name = '%s' AND e.name = '%s' AND i.name = '%s'" % (team, env, integration))
     check(len(rows) == 1, "demo install %s/%s/%s: %r" % (team, env, integration, rows))
     return hex_to_uuid(rows[0][0])
+
+
+REDACTED = "[REDACTED]"
+
+
+def redact(config):
+    """API.md: every client.secret inside config.credentials is replaced
+    (in place; returns config)."""
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "client" and isinstance(v, dict) and "secret" in v:
+                    v["secret"] = REDACTED
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(config.get("credentials"))
+    return config

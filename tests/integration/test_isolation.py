@@ -37,11 +37,11 @@ from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from helpers import check, hex_to_uuid
+from helpers import REDACTED, check, hex_to_uuid
+from helpers import redact as helpers_redact
 from stack import Response
 
 PATH = "/environment-integration"
-REDACTED = "[REDACTED]"
 OBJECT_KEYS = ["id", "integration_id", "environment_id", "show_in_catalog", "is_enabled",
                "created_at", "updated_at", "integration", "override"]
 INTEGRATION_KEYS = ["id", "name", "category", "is_beta", "config", "team_id", "sharing",
@@ -75,20 +75,8 @@ def _api_time(db_time):
 
 
 def redact(config):
-    """API.md: every client.secret inside config.credentials is replaced."""
-    config = json.loads(json.dumps(config))
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "client" and isinstance(v, dict) and "secret" in v:
-                    v["secret"] = REDACTED
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-    walk(config.get("credentials"))
-    return config
+    """The redacted form of a config, on a copy (helpers.redact)."""
+    return helpers_redact(json.loads(json.dumps(config)))
 
 
 # ---------------------------------------------------------------------------

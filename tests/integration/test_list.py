@@ -25,14 +25,13 @@ import uuid
 from collections import OrderedDict, namedtuple
 from datetime import datetime, timedelta, timezone
 
-from helpers import check, expect_error
+from helpers import REDACTED, check, expect_error, redact
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.normpath(os.path.join(HERE, "..", "data", "list"))
 FIXTURE_SQL = os.path.join(DATA, "fixture.sql")
 GOLDEN_DIR = os.path.join(DATA, "golden")
 PATH = "/environment-integration"
-REDACTED = "[REDACTED]"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -150,21 +149,6 @@ def api_time(s):
     """'2022-03-01 12:00:00.000' -> '2022-03-01T12:00:00.000Z' (API.md's format)."""
     dt = datetime.strptime(s, "%Y-%m-%d %H:%M:%S.%f")
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
-
-
-def redact(config):
-    """API.md: every client.secret inside config.credentials is replaced."""
-    def walk_node(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "client" and isinstance(v, dict) and "secret" in v:
-                    v["secret"] = REDACTED
-                walk_node(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk_node(v)
-    walk_node(config.get("credentials"))
-    return config
 
 
 def loads_ordered(text):
