@@ -169,24 +169,26 @@ int req_header(struct req *r, const char *name, const char *value)
 	return 0;
 }
 
-#define OBUF_SIZE REQ_OBUF_SIZE
+/* Every byte leaves the process here; after that a reply can no longer
+ * be withdrawn (req_retract). */
+static int hand_over(struct req *r, const void *p, size_t n)
+{
+	r->handed = true;
+	return r->write(r, p, n);
+}
 
 /* Appends to the reply buffer; big pieces go straight through. */
 static int out(struct req *r, const void *p, size_t n)
 {
 	if (r->obuf == NULL) {
-		r->obuf = arena_alloc(r->arena, OBUF_SIZE);
-		if (r->obuf == NULL) {	/* no buffer: unbuffered, still correct */
-			r->handed = true;
-			return r->write(r, p, n);
-		}
+		r->obuf = arena_alloc(r->arena, REQ_OBUF_SIZE);
+		if (r->obuf == NULL)	/* no buffer: unbuffered, still correct */
+			return hand_over(r, p, n);
 	}
-	if (r->olen + n > OBUF_SIZE && req_flush(r) < 0)
+	if (r->olen + n > REQ_OBUF_SIZE && req_flush(r) < 0)
 		return -1;
-	if (n >= OBUF_SIZE) {
-		r->handed = true;
-		return r->write(r, p, n);
-	}
+	if (n >= REQ_OBUF_SIZE)
+		return hand_over(r, p, n);
 	memcpy(r->obuf + r->olen, p, n);
 	r->olen += n;
 	return 0;
@@ -197,10 +199,7 @@ int req_flush(struct req *r)
 	size_t n = r->olen;
 
 	r->olen = 0;
-	if (n == 0)
-		return 0;
-	r->handed = true;
-	return r->write(r, r->obuf, n);
+	return n > 0 ? hand_over(r, r->obuf, n) : 0;
 }
 
 bool req_retract(struct req *r)

@@ -22,7 +22,7 @@ PKGS="fcgi yajl libmariadb uuid libcrypto"
 PKG_CFLAGS=$(pkg-config --cflags $PKGS)
 # shellcheck disable=SC2086
 PKG_LIBS=$(pkg-config --libs $PKGS)
-HARNESSES="fuzz_filter fuzz_cursor fuzz_body fuzz_json_canon fuzz_request"
+HARNESSES=$("$here/harnesses.sh" | tr '\n' ' ')
 
 if [ $# -gt 0 ]; then
 	HARNESSES="$*"

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-10}
 [ $# -gt 0 ] && shift
-HARNESSES=${*:-"fuzz_filter fuzz_cursor fuzz_body fuzz_json_canon fuzz_request"}
+HARNESSES=${*:-$("$here/harnesses.sh" | tr '\n' ' ')}
 
 case "$secs" in
 ''|*[!0-9]*) echo "usage: $0 [SECONDS] [HARNESS...]" >&2; exit 2 ;;

@@ -37,6 +37,14 @@ def demo_ei(stack, team="Acme Corp", env="production", integration="zendesk"):
     return hex_to_uuid(rows[0][0])
 
 
+# The object of API.md, key by key, in order.
+OBJECT_KEYS = ["id", "integration_id", "environment_id", "show_in_catalog", "is_enabled",
+               "created_at", "updated_at", "integration", "override"]
+INTEGRATION_KEYS = ["id", "name", "category", "is_beta", "config", "team_id", "sharing",
+                    "created_at", "updated_at", "installed_environment", "team"]
+TEAM_KEYS = ["id", "name", "domain", "logo", "is_verified", "is_white_label", "tos_link",
+             "allow_impersonation", "created_at", "updated_at"]
+
 REDACTED = "[REDACTED]"
 
 

@@ -37,17 +37,11 @@ from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from helpers import REDACTED, check, hex_to_uuid
+from helpers import INTEGRATION_KEYS, OBJECT_KEYS, REDACTED, TEAM_KEYS, check, hex_to_uuid
 from helpers import redact as helpers_redact
 from stack import Response
 
 PATH = "/environment-integration"
-OBJECT_KEYS = ["id", "integration_id", "environment_id", "show_in_catalog", "is_enabled",
-               "created_at", "updated_at", "integration", "override"]
-INTEGRATION_KEYS = ["id", "name", "category", "is_beta", "config", "team_id", "sharing",
-                    "created_at", "updated_at", "installed_environment", "team"]
-TEAM_KEYS = ["id", "name", "domain", "logo", "is_verified", "is_white_label", "tos_link",
-             "allow_impersonation", "created_at", "updated_at"]
 # response headers that legitimately differ between two identical requests
 VOLATILE_HEADERS = {"x-request-id", "date", "connection", "keep-alive"}
 THREADS = 2          # the stack has 2 workers; the machine 2 shared cores

@@ -25,7 +25,8 @@ import uuid
 from collections import OrderedDict, namedtuple
 from datetime import datetime, timedelta, timezone
 
-from helpers import REDACTED, check, expect_error, redact
+from helpers import (INTEGRATION_KEYS, OBJECT_KEYS, REDACTED, TEAM_KEYS, check,
+                     expect_error, redact)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.normpath(os.path.join(HERE, "..", "data", "list"))
@@ -37,13 +38,6 @@ TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 CURSOR_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-# The object of API.md, key by key, in order.
-OBJECT_KEYS = ["id", "integration_id", "environment_id", "show_in_catalog", "is_enabled",
-               "created_at", "updated_at", "integration", "override"]
-INTEGRATION_KEYS = ["id", "name", "category", "is_beta", "config", "team_id", "sharing",
-                    "created_at", "updated_at", "installed_environment", "team"]
-TEAM_KEYS = ["id", "name", "domain", "logo", "is_verified", "is_white_label", "tos_link",
-             "allow_impersonation", "created_at", "updated_at"]
 OVERRIDE_KEYS = {"base_url", "label", "logo", "icon", "headers", "query", "query_array_format",
                  "actions", "credentials", "authorization", "pagination", "rate_limit",
                  "resources", "tool_tags", "webhook", "error_expression", "description",

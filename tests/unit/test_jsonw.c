@@ -2,6 +2,8 @@
  * app/jsonw.c: strings come out byte for byte as yajl_gen writes them
  * (the responses' golden files were made with yajl), malformed UTF-8
  * never breaks the document, and numbers, booleans and ids are exact.
+ * Also the reply buffer they write into: a reply can be withdrawn only
+ * while none of it has left (req_retract).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -185,6 +187,46 @@ static void test_scalars(void **state)
 	assert_memory_equal(out, want, outlen);
 }
 
+/* Nothing handed over yet: the 200 and its body vanish, a 503 replaces
+ * them. */
+static void test_retract_before_anything_left(void **state)
+{
+	struct req r;
+
+	(void)state;
+	fresh(&r);
+	snprintf(r.id, sizeof(r.id), "%s", "t1");
+	assert_int_equal(req_begin(&r, 200), 0);
+	JW_LIT(&r, "{\"result\":[{\"id\":\"first row\"}");
+	assert_int_equal(outlen, 0);
+	assert_true(req_retract(&r));
+	assert_false(r.abort);
+	req_reply_error(&r, 503, "database unavailable, retry later");
+	done(&r);
+	out[outlen] = '\0';
+	assert_non_null(strstr(out, "Status: 503"));
+	assert_null(strstr(out, "200"));
+	assert_null(strstr(out, "first row"));
+	assert_non_null(strstr(out, "\"statusCode\":503"));
+}
+
+/* Once bytes have left, the reply cannot be withdrawn: it is aborted. */
+static void test_retract_after_bytes_left_aborts(void **state)
+{
+	static char big[REQ_OBUF_SIZE + 1];
+	struct req r;
+
+	(void)state;
+	fresh(&r);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(req_begin(&r, 200), 0);
+	assert_int_equal(req_write(&r, big, sizeof(big)), 0);
+	assert_true(outlen > 0);
+	assert_false(req_retract(&r));
+	assert_true(r.abort);
+	assert_int_equal(r.status, 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +235,8 @@ int main(void)
 		cmocka_unit_test(test_str_random_like_yajl),
 		cmocka_unit_test(test_str_malformed_utf8),
 		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_retract_before_anything_left),
+		cmocka_unit_test(test_retract_after_bytes_left_aborts),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
