@@ -164,7 +164,7 @@ static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 			  const struct scope *scope, const unsigned char id[16],
 			  struct ei_row *out)
 {
-	MYSQL_BIND p[8];
+	MYSQL_BIND p[5];
 	unsigned long l16 = 16;
 	signed char flag;
 	struct ei_binds *eb = arena_alloc(a, sizeof(*eb));
@@ -175,9 +175,8 @@ static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 	if (eb == NULL)
 		return DB_ERR;
 	bind_bin(&p[0], scope->team_id, &l16);		/* whose secrets */
-	bind_scope(&p[1], scope, &flag, &l16);		/* installed_environment */
-	bind_bin(&p[4], id, &l16);
-	bind_scope(&p[5], scope, &flag, &l16);		/* the row itself */
+	bind_bin(&p[1], id, &l16);
+	bind_scope(&p[2], scope, &flag, &l16);		/* the row itself */
 	ei_bind(eb);
 	rc = db_exec(db, which, p, eb->b, &st);
 	if (rc != DB_OK)
@@ -249,11 +248,11 @@ static char *put(char *w, const char *s)
 enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
 		       const struct ei_list_query *q, struct ei_page **out)
 {
-	size_t nparams = 1 + 3 + 2 + (q->has_after ? 3 : 0) + 1, sqlcap;
+	size_t nparams = 1 + 2 + (q->has_after ? 3 : 0) + 1, sqlcap;
 	size_t k = 0;
 	MYSQL_BIND *p;
 	unsigned long *lens, l16 = 16;
-	signed char *tinies, flag;
+	signed char *tinies;
 	unsigned limit1 = q->limit + 1;
 	struct ei_page *page;
 	char *sql, *w;
@@ -275,8 +274,6 @@ enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope
 
 	w = put(sql, ei_select_sql);
 	bind_bin(&p[k++], scope->team_id, &l16);	/* whose secrets */
-	bind_scope(&p[k], scope, &flag, &l16);		/* installed_environment */
-	k += 3;
 	w = put(w, scope->env_token ? scope_env_sql : scope_team_sql);
 	bind_bin(&p[k++], scope->team_id, &l16);
 	if (scope->env_token)

@@ -11,8 +11,12 @@
  * optimizer starts from the small team table and sorts the whole tenant.
  *
  * The columns of an environment integration response, in the order of
- * db/envint_db.c's column table. Parameters: the caller's team (secrets),
- * then the scope of installed_environment (team, env-token flag, env).
+ * db/envint_db.c's column table. One parameter: the caller's team (whose
+ * secrets). installed_environment is integration_install's list for the
+ * row's own team (db/migrations/0002): every environment of that team the
+ * integration is installed in, sorted; an environment token's narrower
+ * view is applied when the response is written (handlers/envint_json.c).
+ * LEFT JOIN: a missing entry must not hide the row.
  */
 #define EI_SELECT_WITH(ov) \
 	"SELECT ei.id, ei.environment_id, ei.integration_id, ei.show_in_catalog," \
@@ -20,14 +24,14 @@
 	" i.name, i.category, i.is_beta," \
 	" IF(i.team_id = ?, i.config, i.config_public), i.team_id, i.sharing," \
 	" i.created_at, i.updated_at," \
-	" (SELECT GROUP_CONCAT(x.environment_id ORDER BY x.environment_id SEPARATOR '')" \
-	"   FROM environment_integration x WHERE x.integration_id = ei.integration_id" \
-	"   AND x.team_id = ? AND (? = 0 OR x.environment_id = ?))," \
+	" ii.environment_ids," \
 	" t.id, t.name, t.domain, t.logo, t.is_verified, t.is_white_label," \
 	" t.tos_link, t.allow_impersonation, t.created_at, t.updated_at" \
 	" FROM environment_integration ei" \
 	" STRAIGHT_JOIN integration i FORCE INDEX (PRIMARY) ON i.id = ei.integration_id" \
-	" STRAIGHT_JOIN team t FORCE INDEX (PRIMARY) ON t.id = i.team_id"
+	" STRAIGHT_JOIN team t FORCE INDEX (PRIMARY) ON t.id = i.team_id" \
+	" LEFT JOIN integration_install ii" \
+	"  ON ii.team_id = ei.team_id AND ii.integration_id = ei.integration_id"
 
 /* The usual select list; PATCH re-reads its row without the override it
  * has just written and already holds (it can be megabytes). */

@@ -103,8 +103,9 @@ static void put_integration(struct req *r, const struct ei_row *row,
 	JW_LIT(r, ",\"updated_at\":");
 	put_time(r, &row->integration.updated_at);
 	JW_LIT(r, ",\"installed_environment\":[");
-	/* The query already scoped these; checking again costs nothing and
-	 * keeps another tenant's id out even if the SQL is ever changed. */
+	/* The query reads integration_install's list for the row's own
+	 * team; this narrows it to what the token sees (an environment
+	 * token: its own environment) and keeps any other id out. */
 	for (size_t i = 0; inst != NULL && i + 16 <= row->integration.installed.n; i += 16) {
 		if (!scope_sees_env(scope, inst + i))
 			continue;

@@ -62,3 +62,20 @@ def redact(config):
                 walk(v)
     walk(config.get("credentials"))
     return config
+
+
+def install_drift(stack, database="envint"):
+    """Where integration_install (db/migrations/0002) disagrees with the
+    installs themselves: rows (team, integration, stored, recomputed) in hex;
+    [] when it is exact."""
+    return stack.sql_root(
+        "SET SESSION group_concat_max_len = 16777216;"
+        " SELECT HEX(r.team_id), HEX(r.integration_id), HEX(ii.environment_ids), HEX(r.ids) FROM"
+        " (SELECT team_id, integration_id, GROUP_CONCAT(environment_id ORDER BY environment_id"
+        "  SEPARATOR '') AS ids FROM environment_integration GROUP BY team_id, integration_id) r"
+        " LEFT JOIN integration_install ii USING (team_id, integration_id)"
+        " WHERE ii.environment_ids IS NULL OR ii.environment_ids <> r.ids"
+        " UNION ALL SELECT HEX(ii.team_id), HEX(ii.integration_id), HEX(ii.environment_ids), NULL"
+        " FROM integration_install ii WHERE NOT EXISTS (SELECT 1 FROM environment_integration x"
+        "  WHERE x.team_id = ii.team_id AND x.integration_id = ii.integration_id)",
+        database=database).stdout.splitlines()

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from helpers import check, expect_error
+from helpers import check, expect_error, install_drift
 
 
 def test_access_log_line_per_request(stack):
@@ -92,6 +92,62 @@ def test_cli_rejects_invalid_integration_files(stack):
     check(r.returncode == 2 and "usage" in r.stderr, r.stderr)
     r = stack.ctl("environment", "create", "--team", "nope", "--name", "x", check=False)
     check(r.returncode == 2 and "UUID" in r.stderr, r.stderr)
+
+
+def test_migration_0002_fills_integration_install(stack):
+    """A database at schema version 1 with installs: migrating builds
+    integration_install from them (sorted ids), the triggers keep it after
+    that, and re-running the file (as after a failure half-way) is safe."""
+    db = "envint_mig2"
+    stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
+                   "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
+    d = tempfile.mkdtemp(dir=stack.dir)
+    try:
+        shutil.copy(os.path.join(stack.srcdir, "db", "schema.sql"), d)
+        out = stack.ctl("--db-name", db, "migrate", "--dir", d)
+        check(out.stdout.strip() == "schema version 1", out.stdout + out.stderr)
+        t0 = "'2021-01-01 00:00:00.000'"
+        team, envs = "AA" * 16, ["%02X" % b * 16 for b in (0xE3, 0xE1, 0xE2)]
+        integs = ["%02X" % b * 16 for b in (0x11, 0x12)]
+        sql = ["INSERT INTO team (id, name, created_at, updated_at) VALUES (UNHEX('%s'), 't', %s, %s);"
+               % (team, t0, t0)]
+        sql += ["INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES"
+                " (UNHEX('%s'), UNHEX('%s'), 'e%d', %s, %s);" % (e, team, k, t0, t0)
+                for k, e in enumerate(envs)]
+        sql += ["INSERT INTO integration (id, team_id, name, category, config, config_public,"
+                " created_at, updated_at) VALUES (UNHEX('%s'), UNHEX('%s'), 'i%d', 'crm', '{}',"
+                " '{}', %s, %s);" % (i, team, k, t0, t0) for k, i in enumerate(integs)]
+        installs = [(envs[0], integs[0]), (envs[1], integs[0]), (envs[2], integs[0]),
+                    (envs[2], integs[1])]
+        sql += ["INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
+                " created_at, updated_at) VALUES (UNHEX('%032X'), UNHEX('%s'), UNHEX('%s'),"
+                " UNHEX('%s'), %s, %s);" % (k + 1, e, team, i, t0, t0)
+                for k, (e, i) in enumerate(installs)]
+        stack.sql_root("\n".join(sql), database=db)
+        for attempt in range(2):
+            out = stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
+            check(out.stdout.strip() == "schema version 2", out.stdout + out.stderr)
+            rows = stack.sql_root("SELECT HEX(integration_id), HEX(environment_ids) FROM"
+                                  " integration_install ORDER BY integration_id",
+                                  database=db).stdout.split()
+            check(rows == [integs[0], "".join(sorted(envs)), integs[1], envs[2]],
+                  "attempt %d: %r" % (attempt, rows))
+            check(install_drift(stack, db) == [], install_drift(stack, db))
+            # as if the file had failed before recording itself
+            stack.sql_root("DELETE FROM schema_version WHERE version = 2", database=db)
+        # the triggers are in place: a new install and an uninstall
+        stack.sql_root("INSERT INTO environment_integration (id, environment_id, team_id,"
+                       " integration_id, created_at, updated_at) VALUES (UNHEX('%032X'),"
+                       " UNHEX('%s'), UNHEX('%s'), UNHEX('%s'), %s, %s);"
+                       " DELETE FROM environment_integration WHERE id = UNHEX('%032X');"
+                       % (9, envs[1], team, integs[1], t0, t0, 1), database=db)
+        rows = stack.sql_root("SELECT HEX(environment_ids) FROM integration_install"
+                              " ORDER BY integration_id", database=db).stdout.split()
+        check(rows == ["".join(sorted(envs[1:])), "".join(sorted([envs[1], envs[2]]))], rows)
+        check(install_drift(stack, db) == [], install_drift(stack, db))
+    finally:
+        shutil.rmtree(d)
+        stack.sql_root("DROP DATABASE IF EXISTS %s" % db)
 
 
 def test_migrations_apply_in_order_once(stack):

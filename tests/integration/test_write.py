@@ -21,11 +21,12 @@ import hashlib
 import http.client
 import json
 import os
+import random
 import tempfile
 import threading
 import uuid
 
-from helpers import check, expect_error, hex_to_uuid
+from helpers import check, expect_error, hex_to_uuid, install_drift
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAIL_DIR = os.path.normpath(os.path.join(HERE, "..", "data", "body", "fail"))
@@ -1141,6 +1142,98 @@ def test_delete(stack):
     r = delete(stack, ei_stage)
     check(r.status == 200 and r.json() == {"id": ei_stage}, r.body)
     check(snapshot(stack, ei_stage) is None, "stage row still there")
+
+
+# ---------------------------------------------------------------------------
+# installed_environment is kept in integration_install by triggers
+# (db/migrations/0002); these check it stays exact whoever writes.
+
+def test_installed_environment_under_concurrent_installs_and_deletes(stack):
+    """Installs and uninstalls of one integration across six environments,
+    at once through the API (both workers) and envintctl (own connections):
+    after every round each install's installed_environment is the sorted
+    list of where it is installed, an environment token sees only its own,
+    and integration_install agrees with a recomputation."""
+    w = world(stack)
+    team = _ctl(stack, "team", "create", "--name", "Install Race")
+    envs = sorted((_ctl(stack, "environment", "create", "--team", team, "--name", "e%d" % k)
+                   for k in range(6)), key=lambda e: _hex(e).lower())
+    token = _ctl(stack, "token", "create", "--team", team, "--name", "race")
+    env_token = _ctl(stack, "token", "create", "--environment", envs[2], "--name", "race e2")
+    integ = new_integration(stack, team=team)
+    rng = random.Random(5)
+    installed = {}  # env -> ei id
+
+    def api_install(env):
+        return lambda: post(stack, {"integration_id": integ, "environment_id": env}, token=token)
+
+    def ctl_install(env):
+        return lambda: stack.ctl("install", "--environment", env, "--integration", integ)
+
+    def api_delete(ei):
+        return lambda: delete(stack, ei, token=token)
+
+    for rnd in range(6):
+        todo = [e for e in envs if e not in installed]
+        fns = [(api_install if k % 2 else ctl_install)(e) for k, e in enumerate(todo)]
+        gone = rng.sample(sorted(installed), rng.randint(0, len(installed)))
+        fns += [api_delete(installed[e]) for e in gone]
+        rng.shuffle(fns)
+        for res in parallel(fns):
+            ok = getattr(res, "status", 0) in (200, 201) or getattr(res, "returncode", 1) == 0
+            check(ok, "round %d: %r" % (rnd, res))
+        installed = {_dashed(row[0]): _dashed(row[1]) for row in stack.sql(
+            "SELECT HEX(environment_id), HEX(id) FROM environment_integration"
+            " WHERE integration_id = UNHEX('%s')" % _hex(integ))}
+        check(set(installed) == set(envs) - set(gone),
+              "round %d: installed in %r" % (rnd, sorted(installed)))
+        want = sorted(installed, key=lambda e: _hex(e).lower())
+        for e, ei in installed.items():
+            got = get(stack, ei, token=token).json()["integration"]["installed_environment"]
+            check(got == want, "round %d: %s lists %r, want %r" % (rnd, ei, got, want))
+        if envs[2] in installed:
+            got = get(stack, installed[envs[2]], token=env_token).json()
+            check(got["integration"]["installed_environment"] == [envs[2]],
+                  "environment token: %r" % got["integration"]["installed_environment"])
+        check(install_drift(stack) == [], "round %d: drift %r" % (rnd, install_drift(stack)))
+    for ei in installed.values():
+        check(delete(stack, ei, token=token).status == 200, "cleanup")
+    check(stack.sql("SELECT COUNT(*) FROM integration_install WHERE integration_id = UNHEX('%s')"
+                    % _hex(integ))[0][0] == "0", "an entry outlived its last install")
+
+
+def test_installed_environment_follows_sql_maintenance(stack):
+    """Writes that bypass the API keep it exact too: a DBA's UPDATE moving
+    an install, deleting an environment (its installs go by the trigger,
+    not silently by the foreign key cascade), plain INSERT and DELETE."""
+    team = _ctl(stack, "team", "create", "--name", "Install Maint")
+    token = _ctl(stack, "token", "create", "--team", team, "--name", "maint")
+    envs = [_ctl(stack, "environment", "create", "--team", team, "--name", "m%d" % k)
+            for k in range(4)]
+    integ = new_integration(stack, team=team)
+    eis = [_ctl(stack, "install", "--environment", e, "--integration", integ) for e in envs[:3]]
+
+    def listed():
+        return get(stack, eis[0], token=token).json()["integration"]["installed_environment"]
+
+    def ordered(es):
+        return sorted(es, key=lambda e: _hex(e).lower())
+    check(listed() == ordered(envs[:3]), listed())
+    # move the second install to the fourth environment
+    stack.sql_root("UPDATE environment_integration SET environment_id = UNHEX('%s')"
+                   " WHERE id = UNHEX('%s')" % (_hex(envs[3]), _hex(eis[1])), database="envint")
+    check(listed() == ordered([envs[0], envs[2], envs[3]]), listed())
+    # delete the third environment: its install cascades away
+    stack.sql_root("DELETE FROM api_token WHERE environment_id = UNHEX('%s');"
+                   " DELETE FROM environment WHERE id = UNHEX('%s')" % (_hex(envs[2]), _hex(envs[2])),
+                   database="envint")
+    check(snapshot(stack, eis[2]) is None, "the environment's install survived it")
+    check(listed() == ordered([envs[0], envs[3]]), listed())
+    # plain SQL delete
+    stack.sql_root("DELETE FROM environment_integration WHERE id = UNHEX('%s')" % _hex(eis[1]),
+                   database="envint")
+    check(listed() == [envs[0]], listed())
+    check(install_drift(stack) == [], "drift %r" % install_drift(stack))
 
 
 # ---------------------------------------------------------------------------
