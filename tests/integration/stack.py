@@ -125,7 +125,14 @@ class Stack:
              "--tmpdir=" + self.db_tmpdir(),
              "--innodb-buffer-pool-size=256M", "--skip-log-bin",
              "--max-connections=200", "--character-set-server=utf8mb4",
-             "--collation-server=utf8mb4_bin"],
+             "--collation-server=utf8mb4_bin",
+             # as the README recommends for production: a few threads run
+             # the many short statements of a fixed set of connections
+             # (tests/bench/run: W1 +13%, W2 +10%, p99 halved)
+             "--thread-handling=pool-of-threads"] +
+            # extra flags, last wins: e.g. to compare
+            # --thread-handling=one-thread-per-connection in the benchmarks
+            os.environ.get("ENVINT_MARIADB_ARGS", "").split(),
             stdout=log, stderr=log, start_new_session=True)
         wait_for(lambda: self.sql_root("SELECT 1", check=False).returncode == 0,
                  60, "mariadbd to accept connections")
