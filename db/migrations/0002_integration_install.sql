@@ -64,7 +64,9 @@ BEGIN
   END IF;
 END;
 
--- Removes env from the entry; the entry goes when its last env does.
+-- Removes env from the entry; the entry goes when its last env does. A
+-- linear scan, unlike add's binary search: it finds the id even in an entry
+-- whose order was ever broken by hand (removes are rare).
 DROP PROCEDURE IF EXISTS integration_install_remove;
 CREATE PROCEDURE integration_install_remove(IN p_team BINARY(16), IN p_integration BINARY(16),
                                             IN p_env BINARY(16))
