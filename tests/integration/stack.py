@@ -208,6 +208,11 @@ class Stack:
             raise RuntimeError("envintctl %s failed: %s" % (" ".join(args), r.stderr))
         return r
 
+    def ctl_out(self, *args):
+        """What a successful envintctl command printed (an id, a token),
+        stripped."""
+        return self.ctl(*args).stdout.strip()
+
     def migrate_and_demo(self):
         self.ctl("migrate", "--dir", os.path.join(self.srcdir, "db"))
         out = self.ctl("demo", "--dir",

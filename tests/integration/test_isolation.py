@@ -277,10 +277,6 @@ def _strings(v):
     return []
 
 
-def _ctl(stack, *args):
-    return stack.ctl(*args).stdout.strip()
-
-
 def world(stack):
     w = _WORLDS.get(stack.dir)
     if w is not None:
@@ -295,14 +291,14 @@ def world(stack):
                   "https://iso-%s-team0.example/logo.png" % tag, "--tos-link",
                   "https://iso-%s-team0.example/tos" % tag, "--verified"],
                  ["--domain", "iso-%s-team1.example" % tag], []]
-    w.teams = [_ctl(stack, "team", "create", "--name", "Iso %s Team %d" % (tag, k), *team_args[k])
+    w.teams = [stack.ctl_out("team", "create", "--name", "Iso %s Team %d" % (tag, k), *team_args[k])
                for k in range(3)]
     w.team_strings = [["Iso %s Team %d" % (tag, k), "iso-%s-team%d.example" % (tag, k)]
                       for k in range(3)]
     w.env = {}                      # (k, "prod"|"stage") -> id
     for k in range(3):
         for name in ("prod", "stage"):
-            w.env[k, name] = _ctl(stack, "environment", "create", "--team", w.teams[k],
+            w.env[k, name] = stack.ctl_out("environment", "create", "--team", w.teams[k],
                                   "--name", name)
     # integrations, imported by envintctl (which computes the redacted copy)
     w.integ = {}                    # (k, kind) -> id
@@ -320,7 +316,7 @@ def world(stack):
             with open(fn, "w") as f:
                 json.dump(doc, f)
             files.append((k, kind, fn, doc))
-    ids = pmap(lambda f: _ctl(stack, "integration", "import", f[2], "--team", w.teams[f[0]]),
+    ids = pmap(lambda f: stack.ctl_out("integration", "import", f[2], "--team", w.teams[f[0]]),
                files)
     for (k, kind, _, doc), iid in zip(files, ids):
         w.integ[k, kind] = iid
@@ -371,9 +367,9 @@ def world(stack):
             label = "T%d/team%d" % (k, n)
             w.scopes[label] = Scope(label, w.teams[k], None)
     labels = sorted(w.scopes)
-    w.tokens = dict(zip(labels, pmap(lambda lb: _ctl(
-        stack, "token", "create", *(("--environment", w.scopes[lb].env) if w.scopes[lb].env
-                                    else ("--team", w.scopes[lb].team)), "--name", "iso " + lb),
+    w.tokens = dict(zip(labels, pmap(lambda lb: stack.ctl_out(
+        "token", "create", *(("--environment", w.scopes[lb].env) if w.scopes[lb].env
+                              else ("--team", w.scopes[lb].team)), "--name", "iso " + lb),
         labels)))
     check(len(set(w.tokens.values())) == 12 and all(t.startswith("ei_") for t in w.tokens.values()),
           "12 distinct tokens")

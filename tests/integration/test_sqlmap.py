@@ -116,21 +116,17 @@ class World:
 _WORLDS = {}
 
 
-def _ctl(stack, *args):
-    return stack.ctl(*args).stdout.strip()
-
-
 def world(stack):
     w = _WORLDS.get(id(stack))
     if w is not None:
         return w
     w = World()
     w.dir = tempfile.mkdtemp(prefix="sqlmap-", dir=stack.dir)
-    w.team = _ctl(stack, "team", "create", "--name", "SQLMap Team", "--domain", "sqlmap.example")
-    w.prod = _ctl(stack, "environment", "create", "--team", w.team, "--name", "prod")
-    w.stage = _ctl(stack, "environment", "create", "--team", w.team, "--name", "stage")
+    w.team = stack.ctl_out("team", "create", "--name", "SQLMap Team", "--domain", "sqlmap.example")
+    w.prod = stack.ctl_out("environment", "create", "--team", w.team, "--name", "prod")
+    w.stage = stack.ctl_out("environment", "create", "--team", w.team, "--name", "stage")
     # a team token: environment_id is then a real filter, and POST needs it
-    w.token = _ctl(stack, "token", "create", "--team", w.team, "--name", "sqlmap")
+    w.token = stack.ctl_out("token", "create", "--team", w.team, "--name", "sqlmap")
     w.integ = {}
     w.row = {}
     # anchor: the row before the list target (next_cursor points past it);
@@ -142,8 +138,8 @@ def world(stack):
             json.dump({"name": "sqlmap-" + role, "category": "sqlmap-cat-" + role,
                        "is_beta": False, "sharing": "deny",
                        "config": {"base_url": "https://%s.sqlmap.example/api" % role}}, f)
-        w.integ[role] = _ctl(stack, "integration", "import", path, "--team", w.team)
-        w.row[role] = _ctl(stack, "install", "--environment", w.prod,
+        w.integ[role] = stack.ctl_out("integration", "import", path, "--team", w.team)
+        w.row[role] = stack.ctl_out("install", "--environment", w.prod,
                            "--integration", w.integ[role])
         time.sleep(0.003)   # distinct created_at for each row
     w.obj = {}

@@ -51,10 +51,6 @@ class World:
 _WORLDS = {}
 
 
-def _ctl(stack, *args):
-    return stack.ctl(*args).stdout.strip()
-
-
 def _dashed(hexid):
     return hex_to_uuid(hexid)
 
@@ -72,16 +68,16 @@ def world(stack):
     w = World()
     w.dir = tempfile.mkdtemp(prefix="write-", dir=stack.dir)
     w.n = 0
-    w.team = _ctl(stack, "team", "create", "--name", "Write Team", "--domain", "write.example")
-    w.prod = _ctl(stack, "environment", "create", "--team", w.team, "--name", "prod")
-    w.stage = _ctl(stack, "environment", "create", "--team", w.team, "--name", "stage")
-    w.token = _ctl(stack, "token", "create", "--team", w.team, "--name", "write team")
-    w.prod_token = _ctl(stack, "token", "create", "--environment", w.prod, "--name", "write prod")
-    w.solo_team = _ctl(stack, "team", "create", "--name", "Write Solo")
-    w.solo_env = _ctl(stack, "environment", "create", "--team", w.solo_team, "--name", "only")
-    w.solo_token = _ctl(stack, "token", "create", "--team", w.solo_team, "--name", "solo")
+    w.team = stack.ctl_out("team", "create", "--name", "Write Team", "--domain", "write.example")
+    w.prod = stack.ctl_out("environment", "create", "--team", w.team, "--name", "prod")
+    w.stage = stack.ctl_out("environment", "create", "--team", w.team, "--name", "stage")
+    w.token = stack.ctl_out("token", "create", "--team", w.team, "--name", "write team")
+    w.prod_token = stack.ctl_out("token", "create", "--environment", w.prod, "--name", "write prod")
+    w.solo_team = stack.ctl_out("team", "create", "--name", "Write Solo")
+    w.solo_env = stack.ctl_out("environment", "create", "--team", w.solo_team, "--name", "only")
+    w.solo_token = stack.ctl_out("token", "create", "--team", w.solo_team, "--name", "solo")
     # our own copy of a "deny" integration: its owner may install it
-    w.own_deny = _ctl(stack, "integration", "import",
+    w.own_deny = stack.ctl_out("integration", "import",
                       os.path.join(stack.srcdir, "db", "demo", "integrations", "bamboohr.json"),
                       "--team", w.team)
 
@@ -114,7 +110,7 @@ def new_integration(stack, team=None, sharing="allow"):
         json.dump({"name": name, "category": "crm", "is_beta": False, "sharing": sharing,
                    "config": {"base_url": "https://%s.example/api" % name, "label": name,
                               "headers": {"Accept": JSON}}}, f)
-    return _ctl(stack, "integration", "import", path, "--team", team or w.team)
+    return stack.ctl_out("integration", "import", path, "--team", team or w.team)
 
 
 def new_row(stack, env=None):
@@ -122,7 +118,7 @@ def new_row(stack, env=None):
     environment unless told: (environment integration id, integration id)."""
     w = world(stack)
     integ = new_integration(stack)
-    ei = _ctl(stack, "install", "--environment", env or w.prod, "--integration", integ)
+    ei = stack.ctl_out("install", "--environment", env or w.prod, "--integration", integ)
     return ei, integ
 
 
@@ -1155,11 +1151,11 @@ def test_installed_environment_under_concurrent_installs_and_deletes(stack):
     list of where it is installed, an environment token sees only its own,
     and integration_install agrees with a recomputation."""
     w = world(stack)
-    team = _ctl(stack, "team", "create", "--name", "Install Race")
-    envs = sorted((_ctl(stack, "environment", "create", "--team", team, "--name", "e%d" % k)
+    team = stack.ctl_out("team", "create", "--name", "Install Race")
+    envs = sorted((stack.ctl_out("environment", "create", "--team", team, "--name", "e%d" % k)
                    for k in range(6)), key=lambda e: _hex(e).lower())
-    token = _ctl(stack, "token", "create", "--team", team, "--name", "race")
-    env_token = _ctl(stack, "token", "create", "--environment", envs[2], "--name", "race e2")
+    token = stack.ctl_out("token", "create", "--team", team, "--name", "race")
+    env_token = stack.ctl_out("token", "create", "--environment", envs[2], "--name", "race e2")
     integ = new_integration(stack, team=team)
     rng = random.Random(5)
     installed = {}  # env -> ei id
@@ -1206,12 +1202,12 @@ def test_installed_environment_follows_sql_maintenance(stack):
     """Writes that bypass the API keep it exact too: a DBA's UPDATE moving
     an install, deleting an environment (its installs go by the trigger,
     not silently by the foreign key cascade), plain INSERT and DELETE."""
-    team = _ctl(stack, "team", "create", "--name", "Install Maint")
-    token = _ctl(stack, "token", "create", "--team", team, "--name", "maint")
-    envs = [_ctl(stack, "environment", "create", "--team", team, "--name", "m%d" % k)
+    team = stack.ctl_out("team", "create", "--name", "Install Maint")
+    token = stack.ctl_out("token", "create", "--team", team, "--name", "maint")
+    envs = [stack.ctl_out("environment", "create", "--team", team, "--name", "m%d" % k)
             for k in range(4)]
     integ = new_integration(stack, team=team)
-    eis = [_ctl(stack, "install", "--environment", e, "--integration", integ) for e in envs[:3]]
+    eis = [stack.ctl_out("install", "--environment", e, "--integration", integ) for e in envs[:3]]
 
     def listed():
         return get(stack, eis[0], token=token).json()["integration"]["installed_environment"]
@@ -1233,6 +1229,16 @@ def test_installed_environment_follows_sql_maintenance(stack):
     stack.sql_root("DELETE FROM environment_integration WHERE id = UNHEX('%s')" % _hex(eis[1]),
                    database="envint")
     check(listed() == [envs[0]], listed())
+    check(install_drift(stack) == [], "drift %r" % install_drift(stack))
+    # a lost entry (maintenance gone wrong) empties the list, never the row
+    stack.sql_root("DELETE FROM integration_install WHERE integration_id = UNHEX('%s')"
+                   % _hex(integ), database="envint")
+    r = get(stack, eis[0], token=token)
+    check(r.status == 200 and r.json()["integration"]["installed_environment"] == [],
+          (r.status, r.body[:200]))
+    check(len(install_drift(stack)) == 1, "drift %r" % install_drift(stack))
+    stack.sql_root("DELETE FROM environment_integration WHERE id = UNHEX('%s')" % _hex(eis[0]),
+                   database="envint")
     check(install_drift(stack) == [], "drift %r" % install_drift(stack))
 
 
