@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "sha256.h"
 
 #define RAW_LEN 29
 
@@ -11,11 +11,9 @@ static const char b64[] =
 
 static void check_bytes(const unsigned char *raw, unsigned char out[4])
 {
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned char h[SHA256_LEN];
 
-	if (EVP_Digest(raw, RAW_LEN - 4, h, &len, EVP_sha256(), NULL) != 1)
-		memset(h, 0, 4);
+	sha256(raw, RAW_LEN - 4, h);	/* all zero on failure */
 	memcpy(out, h, 4);
 }
 
