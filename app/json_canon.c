@@ -349,12 +349,19 @@ static int check_value(struct jc *j, enum event ev, const unsigned char *s, size
 	return 1;
 }
 
-/* True when the value about to be emitted is a credentials ... client.secret. */
+/* True when the value about to be emitted is a credentials ... client.secret:
+ * the key "secret" in an object that is the value of a key "client", or an
+ * element (at any array depth) of one, e.g. "client": [{"secret": ...}]. */
 static bool is_secret(const struct jc *j)
 {
-	return j->depth >= 3 && frame_key_is(j, 0, "credentials") &&
-	       frame_key_is(j, j->depth - 1, "secret") &&
-	       frame_key_is(j, j->depth - 2, "client");
+	unsigned d;
+
+	if (j->depth < 3 || !frame_key_is(j, 0, "credentials") ||
+	    !frame_key_is(j, j->depth - 1, "secret"))
+		return false;
+	for (d = j->depth - 2; d > 0 && !j->stack[d].is_map; d--)
+		;
+	return d > 0 && frame_key_is(j, d, "client");
 }
 
 /* Common work before any value: type checks, then decides what the

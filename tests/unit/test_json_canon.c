@@ -1021,7 +1021,8 @@ static void test_redact_siblings_after_secret(void **state)
 	expect_ok_o(a, S(in), &with_red, in, sizeof(in) - 1, want_red);
 }
 
-/* Every client.secret under credentials, whatever its value. */
+/* Every client.secret under credentials, whatever its value, also where
+ * client is an array of objects (at any array depth). */
 static void test_redact_every_secret(void **state)
 {
 	static const char in[] =
@@ -1030,6 +1031,8 @@ static void test_redact_every_secret(void **state)
 		"\"api_key\":{\"config\":{\"client\":{\"secret\":[\"two\",\"three\"]}}},"
 		"\"basic\":{\"client\":{\"secret\":2}},"
 		"\"deep\":{\"a\":{\"b\":{\"c\":{\"client\":{\"secret\":null}}}}},"
+		"\"clients\":{\"client\":[{\"secret\":\"four\"},{\"id\":\"x\",\"secret\":{\"k\":1}}]},"
+		"\"nested\":{\"client\":[[{\"secret\":5}],\"plain\"]},"
 		"\"client\":{\"secret\":true}}}";
 	static const char want_red[] =
 		"{\"credentials\":{"
@@ -1037,6 +1040,9 @@ static void test_redact_every_secret(void **state)
 		"\"api_key\":{\"config\":{\"client\":{\"secret\":\"[REDACTED]\"}}},"
 		"\"basic\":{\"client\":{\"secret\":\"[REDACTED]\"}},"
 		"\"deep\":{\"a\":{\"b\":{\"c\":{\"client\":{\"secret\":\"[REDACTED]\"}}}}},"
+		"\"clients\":{\"client\":[{\"secret\":\"[REDACTED]\"},"
+		"{\"id\":\"x\",\"secret\":\"[REDACTED]\"}]},"
+		"\"nested\":{\"client\":[[{\"secret\":\"[REDACTED]\"}],\"plain\"]},"
 		"\"client\":{\"secret\":\"[REDACTED]\"}}}";
 	struct arena *a = *state;
 
@@ -1056,6 +1062,8 @@ static void test_redact_only_client_secret_in_credentials(void **state)
 		"{\"webhook\":{\"credentials\":{\"client\":{\"secret\":\"keep8\"}}}}",
 		"{\"environment_variables\":{\"client\":{\"secret\":\"keep9\"}}}",
 		"{\"resources\":{\"credentials\":{\"x\":{\"client\":{\"secret\":\"keep10\"}}}}}",
+		"{\"credentials\":{\"list\":[{\"secret\":\"keep11\"}],\"client\":[{\"secrets\":\"keep12\"}]}}",
+		"{\"credentials\":{\"x\":[{\"secret\":\"keep13\"},[{\"secret\":\"keep14\"}]]}}",
 	};
 	struct arena *a = *state;
 
