@@ -37,6 +37,7 @@ static void usage(FILE *f)
 		"  team create --name NAME [--domain D] [--logo URL] [--tos-link URL] [--verified]\n"
 		"  environment create --team ID --name NAME\n"
 		"  integration import FILE.json --team ID\n"
+		"  integration redact                  recompute every integration's redacted copy\n"
 		"  install --environment ID --integration ID\n"
 		"  token create (--environment ID | --team ID) [--name NAME]\n"
 		"  token revoke (TOKEN-ID | TOKEN)\n"
@@ -359,10 +360,63 @@ out:
 	return status;
 }
 
+/* Recomputes every integration's redacted copy from its stored config
+ * (copies made by an envint with an older redaction rule), rewriting the
+ * ones that differ. Prints "N of M redacted copies rewritten". */
+static int redact_all(void)
+{
+	unsigned char after[16] = { 0 }, id[16];
+	unsigned long long total = 0, rewritten = 0;
+	struct text stored, pub, fresh;
+	const char *fpath, *fmsg;
+	enum db_err rc;
+	int status = 0;
+
+	while ((rc = db_integration_next(db, arena, after, id, &stored, &pub)) == DB_OK) {
+		struct jc *j = jc_new(arena, "config", cfg.json_depth_max, true, stored.n);
+		char hex[ID_STR_LEN + 1];
+
+		total++;
+		memcpy(after, id, sizeof(after));
+		id_format(id, hex);
+		if (j == NULL) {
+			fprintf(stderr, "envintctl: integration %s: out of memory\n", hex);
+			status = 1;
+		} else if (jc_feed(j, stored.p, stored.n) < 0 || jc_finish(j) < 0) {
+			jc_failure(j, &fpath, &fmsg);
+			fprintf(stderr, "envintctl: integration %s: stored config: %s %s\n",
+				hex, fpath, fmsg);
+			status = 1;
+		} else if ((fresh.p = jc_redacted(j, &fresh.n)) == NULL) {
+			fprintf(stderr, "envintctl: integration %s: out of memory\n", hex);
+			status = 1;
+		} else if (fresh.n != pub.n || memcmp(fresh.p, pub.p, pub.n) != 0) {
+			/* DB_NOTFOUND: re-imported meanwhile, with a fresh copy */
+			rc = db_integration_set_public(db, id, &stored, &fresh);
+			if (rc == DB_OK) {
+				rewritten++;
+			} else if (rc != DB_NOTFOUND) {
+				fprintf(stderr, "envintctl: integration %s: %s\n", hex,
+					db_err_text(rc));
+				status = 1;
+			}
+		}
+		arena_reset(arena);
+	}
+	if (rc != DB_NOTFOUND) {
+		fprintf(stderr, "envintctl: integration redact: %s\n", db_err_text(rc));
+		return 1;
+	}
+	printf("%llu of %llu redacted copies rewritten\n", rewritten, total);
+	return status;
+}
+
 static int cmd_integration(int argc, char **argv)
 {
 	unsigned char team[16], id[16];
 
+	if (argc == 1 && strcmp(argv[0], "redact") == 0)
+		return redact_all();
 	if (argc < 2 || strcmp(argv[0], "import") != 0) {
 		usage(stderr);
 		return 2;

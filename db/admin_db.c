@@ -94,6 +94,70 @@ enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16]
 	return select_id(db, STMT_INTEGRATION_ID, q, id_out);
 }
 
+/* Copies column `c` of the current row (bound without a buffer, so
+ * truncated) into the arena, NUL-terminated. */
+static enum db_err fetch_text(MYSQL_STMT *st, unsigned c, unsigned long len,
+			      struct arena *a, struct text *out)
+{
+	MYSQL_BIND b;
+	char *p = arena_alloc(a, (size_t)len + 1);
+
+	if (p == NULL)
+		return DB_ERR;
+	memset(&b, 0, sizeof(b));
+	b.buffer_type = MYSQL_TYPE_BLOB;
+	b.buffer = p;
+	b.buffer_length = len;
+	if (len > 0 && mysql_stmt_fetch_column(st, &b, c, 0) != 0)
+		return DB_ERR;
+	p[len] = '\0';
+	out->p = p;
+	out->n = len;
+	return DB_OK;
+}
+
+enum db_err db_integration_next(struct db *db, struct arena *a,
+				const unsigned char after[16], unsigned char id[16],
+				struct text *config, struct text *config_public)
+{
+	MYSQL_BIND p[1], r[3];
+	MYSQL_STMT *st = NULL;
+	unsigned long l16 = 16, idlen = 0, lcfg = 0, lpub = 0;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], after, &l16);
+	bind_bin(&r[0], id, &idlen);
+	r[0].buffer_length = 16;
+	bind_str(&r[1], NULL, &lcfg);	/* no buffer: fetched by length below */
+	bind_str(&r[2], NULL, &lpub);
+	rc = db_exec(db, STMT_INTEGRATION_NEXT, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	if (f == 1)
+		rc = fetch_text(st, 1, lcfg, a, config);
+	if (f == 1 && rc == DB_OK)
+		rc = fetch_text(st, 2, lpub, a, config_public);
+	db_done(st);
+	return f == 1 ? rc : f == 0 ? DB_NOTFOUND : DB_ERR;
+}
+
+enum db_err db_integration_set_public(struct db *db, const unsigned char id[16],
+				      const struct text *config,
+				      const struct text *config_public)
+{
+	MYSQL_BIND p[3];
+	unsigned long l16 = 16, lpub = config_public->n, lcfg = config->n;
+	enum db_err rc;
+
+	bind_str(&p[0], config_public->p, &lpub);
+	bind_bin(&p[1], id, &l16);
+	bind_str(&p[2], config->p, &lcfg);
+	rc = db_exec(db, STMT_INTEGRATION_SET_PUBLIC, p, NULL, NULL);
+	return rc == DB_OK && db_affected(db) == 0 ? DB_NOTFOUND : rc;
+}
+
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out)
 {
 	MYSQL_BIND r[1];

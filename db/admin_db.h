@@ -37,6 +37,19 @@ enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16]
 				  const struct integration_row *i,
 				  unsigned char id_out[16]);
 
+/* The integration after `after` in id order (16 zero bytes: the first):
+ * its id, stored config and redacted copy, copied into `a`. DB_NOTFOUND
+ * past the last one. */
+enum db_err db_integration_next(struct db *db, struct arena *a,
+				const unsigned char after[16], unsigned char id[16],
+				struct text *config, struct text *config_public);
+
+/* Stores a new redacted copy, provided the config is still `config` (an
+ * import in between wins: DB_NOTFOUND). */
+enum db_err db_integration_set_public(struct db *db, const unsigned char id[16],
+				      const struct text *config,
+				      const struct text *config_public);
+
 /* Runs a statement that selects one unsigned integer (counts, versions). */
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out);
 

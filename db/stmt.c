@@ -110,6 +110,13 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "integration_id",	/* STMT_INTEGRATION_ID */
 	  "SELECT id FROM integration WHERE team_id = ? AND name = ?",
 	  true },
+	{ "integration_next",	/* STMT_INTEGRATION_NEXT: walks all integrations by id */
+	  "SELECT id, config, config_public FROM integration WHERE id > ? ORDER BY id LIMIT 1",
+	  true },
+	{ "integration_set_public",	/* STMT_INTEGRATION_SET_PUBLIC: only while the
+					 * config is still the one the copy came from */
+	  "UPDATE integration SET config_public = ? WHERE id = ? AND config = ?",
+	  false },
 	{ "ei_install",	/* STMT_EI_INSTALL: the environment's team comes from the row */
 	  "INSERT INTO environment_integration (id, environment_id, team_id,"
 	  " integration_id, show_in_catalog, is_enabled, override, version,"

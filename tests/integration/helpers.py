@@ -50,12 +50,20 @@ REDACTED = "[REDACTED]"
 
 def redact(config):
     """API.md: every client.secret inside config.credentials is replaced
-    (in place; returns config)."""
+    (in place; returns config), also where client is an array of objects
+    (at any array depth)."""
+    def clients(v):
+        if isinstance(v, dict) and "secret" in v:
+            v["secret"] = REDACTED
+        elif isinstance(v, list):
+            for x in v:
+                clients(x)
+
     def walk(node):
         if isinstance(node, dict):
             for k, v in node.items():
-                if k == "client" and isinstance(v, dict) and "secret" in v:
-                    v["secret"] = REDACTED
+                if k == "client":
+                    clients(v)
                 walk(v)
         elif isinstance(node, list):
             for v in node:

@@ -4,7 +4,7 @@ import os
 import shutil
 import tempfile
 
-from helpers import check, expect_error, install_drift
+from helpers import REDACTED, check, expect_error, install_drift
 
 
 def test_access_log_line_per_request(stack):
@@ -59,6 +59,54 @@ def test_cli_builds_a_tenant_end_to_end(stack):
     check(stack.ctl("token", "revoke", tid).stdout.strip() == "revoked", "revoke by id")
     r3 = stack.ctl("token", "revoke", tid, check=False)
     check(r3.returncode == 1 and "not found" in r3.stderr, r3.stderr)
+
+
+def test_cli_redact_rewrites_stale_redacted_copies(stack):
+    """`envintctl integration redact` recomputes every integration's
+    redacted copy from its stored config. A copy made under an older rule
+    (here the one that missed "client": [{"secret": ...}]) stops leaking to
+    other teams; the owner keeps its secret; a second run rewrites nothing."""
+    owner = stack.ctl_out("team", "create", "--name", "Redact Owner")
+    other = stack.ctl_out("team", "create", "--name", "Redact Other")
+    env = stack.ctl_out("environment", "create", "--team", other, "--name", "production")
+    own_env = stack.ctl_out("environment", "create", "--team", owner, "--name", "production")
+    config = {"credentials": {"oauth2": {"format": "oauth2", "config": {
+        "client": [{"id": "c1", "secret": "array-secret-one"},
+                   [{"secret": "array-secret-two"}]]}}}}
+    d = tempfile.mkdtemp(dir=stack.dir)
+    try:
+        path = os.path.join(d, "arr.json")
+        with open(path, "w") as f:
+            json.dump({"name": "redact-arr", "category": "crm", "sharing": "allow",
+                       "config": config}, f)
+        integ = stack.ctl_out("integration", "import", path, "--team", owner)
+    finally:
+        shutil.rmtree(d)
+    ei = stack.ctl_out("install", "--environment", env, "--integration", integ)
+    own_ei = stack.ctl_out("install", "--environment", own_env, "--integration", integ)
+    token = stack.ctl_out("token", "create", "--team", other)
+    own_token = stack.ctl_out("token", "create", "--team", owner)
+    hexid = integ.replace("-", "")
+
+    def secrets(tok, row):
+        r = stack.get("/environment-integration/" + row, token=tok)
+        check(r.status == 200, r.body[:300])
+        client = r.json()["integration"]["config"]["credentials"]["oauth2"]["config"]["client"]
+        return [client[0]["secret"], client[1][0]["secret"]]
+
+    check(secrets(token, ei) == [REDACTED, REDACTED], "import did not redact the array form")
+    # a copy as an envint before the array rule stored it: the secrets in clear
+    stack.sql("UPDATE integration SET config_public = config WHERE id = UNHEX('%s')" % hexid)
+    check(secrets(token, ei) == ["array-secret-one", "array-secret-two"],
+          "the stale copy was not what the API served")
+    total = int(stack.sql("SELECT COUNT(*) FROM integration")[0][0])
+    out = stack.ctl_out("integration", "redact")
+    check(out == "1 of %d redacted copies rewritten" % total, out)
+    check(secrets(token, ei) == [REDACTED, REDACTED], "still leaking after redact")
+    check(secrets(own_token, own_ei) == ["array-secret-one", "array-secret-two"],
+          "the owner lost its secrets")
+    out = stack.ctl_out("integration", "redact")
+    check(out == "0 of %d redacted copies rewritten" % total, out)
 
 
 def test_cli_rejects_invalid_integration_files(stack):
