@@ -94,23 +94,14 @@ enum db_err db_integration_upsert(struct db *db, const unsigned char team_id[16]
 	return select_id(db, STMT_INTEGRATION_ID, q, id_out);
 }
 
-/* Copies column `c` of the current row (bound without a buffer, so
- * truncated) into the arena, NUL-terminated. */
+/* Copies text column `c` of the current row into the arena. */
 static enum db_err fetch_text(MYSQL_STMT *st, unsigned c, unsigned long len,
 			      struct arena *a, struct text *out)
 {
-	MYSQL_BIND b;
 	char *p = arena_alloc(a, (size_t)len + 1);
 
-	if (p == NULL)
+	if (p == NULL || db_fetch_text(st, c, p, len) < 0)
 		return DB_ERR;
-	memset(&b, 0, sizeof(b));
-	b.buffer_type = MYSQL_TYPE_BLOB;
-	b.buffer = p;
-	b.buffer_length = len;
-	if (len > 0 && mysql_stmt_fetch_column(st, &b, c, 0) != 0)
-		return DB_ERR;
-	p[len] = '\0';
 	out->p = p;
 	out->n = len;
 	return DB_OK;

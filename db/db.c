@@ -438,6 +438,20 @@ int db_fetch(MYSQL_STMT *st)
 	}
 }
 
+int db_fetch_text(MYSQL_STMT *st, unsigned c, char *buf, unsigned long len)
+{
+	MYSQL_BIND b;
+
+	memset(&b, 0, sizeof(b));
+	b.buffer_type = MYSQL_TYPE_BLOB;
+	b.buffer = buf;
+	b.buffer_length = len;
+	if (len > 0 && mysql_stmt_fetch_column(st, &b, c, 0) != 0)
+		return -1;
+	buf[len] = '\0';
+	return 0;
+}
+
 void db_done(MYSQL_STMT *st)
 {
 	if (st != NULL)

@@ -82,6 +82,10 @@ enum db_err db_select_one(struct db *db, enum db_stmt id, MYSQL_BIND *params,
 int db_fetch(MYSQL_STMT *st);
 void db_done(MYSQL_STMT *st);
 
+/* Copies the current row's column `c`, `len` bytes long (its length from
+ * the fetch), into buf, which holds len + 1, and NUL-terminates it. 0 or -1. */
+int db_fetch_text(MYSQL_STMT *st, unsigned c, char *buf, unsigned long len);
+
 /* Rows changed (or found, with CLIENT_FOUND_ROWS) by the last statement. */
 unsigned long long db_affected(struct db *db);
 

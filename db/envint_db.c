@@ -98,8 +98,6 @@ static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena 
 			*(bool *)field = eb->tiny[c] != 0;
 		} else if (ei_cols[c].kind == CK_TEXT) {
 			struct text *t = field;
-			MYSQL_BIND fb;
-			char *buf;
 
 			t->p = NULL;
 			t->n = 0;
@@ -117,16 +115,9 @@ static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena 
 				}
 				eb->cap[c] = cap;
 			}
-			buf = eb->buf[c];
-			memset(&fb, 0, sizeof(fb));
-			fb.buffer_type = MYSQL_TYPE_BLOB;
-			fb.buffer = buf;
-			fb.buffer_length = eb->len[c];
-			if (eb->len[c] > 0 &&
-			    mysql_stmt_fetch_column(st, &fb, (unsigned)c, 0) != 0)
+			if (db_fetch_text(st, (unsigned)c, eb->buf[c], eb->len[c]) < 0)
 				return DB_ERR;
-			buf[eb->len[c]] = '\0';
-			t->p = buf;
+			t->p = eb->buf[c];
 			t->n = eb->len[c];
 		}
 	}
