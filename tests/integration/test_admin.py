@@ -107,6 +107,15 @@ def test_cli_redact_rewrites_stale_redacted_copies(stack):
           "the owner lost its secrets")
     out = stack.ctl_out("integration", "redact")
     check(out == "0 of %d redacted copies rewritten" % total, out)
+    # a stored config the importer would refuse: reported by id, exit 1, the
+    # other integrations still walked and its copy left alone
+    stack.sql("UPDATE integration SET config = '{\"nope\":1}' WHERE id = UNHEX('%s')" % hexid)
+    r = stack.ctl("integration", "redact", check=False)
+    check(r.returncode == 1 and integ in r.stderr and "unknown key" in r.stderr, r.stderr)
+    check(r.stdout.strip() == "0 of %d redacted copies rewritten" % total, r.stdout)
+    check(secrets(token, ei) == [REDACTED, REDACTED], "a failed walk touched the copy")
+    stack.sql("DELETE FROM environment_integration WHERE integration_id = UNHEX('%s')" % hexid)
+    stack.sql("DELETE FROM integration WHERE id = UNHEX('%s')" % hexid)
 
 
 def test_cli_rejects_invalid_integration_files(stack):
