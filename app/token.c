@@ -65,7 +65,8 @@ void token_format(const struct token *t, char *out)
 
 void token_hash(const struct token *t, unsigned char out[TOKEN_HASH_LEN])
 {
-	sha256(t->secret, TOKEN_SECRET_LEN, out);	/* all zero on failure: matches no stored hash */
+	/* all zero on failure, which matches no stored hash */
+	sha256(t->secret, TOKEN_SECRET_LEN, out);
 }
 
 bool token_matches(const struct token *t, const unsigned char stored[TOKEN_HASH_LEN])
