@@ -129,7 +129,7 @@ int auth_or_reply(struct req *r)
 		req_reply_error(r, 401, "invalid or revoked token");
 		return -1;
 	case DB_UNAVAILABLE:
-		req_reply_error(r, 503, "database unavailable, retry later");
+		req_reply_unavailable(r);
 		return -1;
 	default:
 		req_reply_error(r, 500, "internal error");

@@ -234,34 +234,39 @@ static int cb_end_array(void *ctx)
 	return 1;	/* unreachable: arrays never open at body level */
 }
 
-static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
+/* Fails with a body-level key as the path, echoed within ECHO_MAX. */
+static int fail_key(struct body_parser *p, const unsigned char *key, size_t n,
+		    const char *msg)
 {
-	struct body_parser *p = ctx;
-	char *name;
+	char *name = arena_alloc(p->a, ECHO_ROOM + 1);
 
-	ROUTE(p, cb_->yajl_map_key(p->jc, key, n));
-	if (!utf8_valid((const char *)key, n))
-		return fail(p, "body", MSG_SYNTAX);
-	name = arena_strndup(p->a, (const char *)key, n);
 	if (name == NULL) {
 		p->oom = true;
 		return fail(p, "body", "out of memory");
 	}
-	for (size_t i = 0; i < n; i++)	/* an escaped NUL must not cut the path */
-		if (name[i] == '\0')
-			name[i] = '?';
+	name[echo_copy(name, (const char *)key, n)] = '\0';
+	return fail(p, name, msg);
+}
+
+static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
+{
+	struct body_parser *p = ctx;
+
+	ROUTE(p, cb_->yajl_map_key(p->jc, key, n));
+	if (!utf8_valid((const char *)key, n))
+		return fail(p, "body", MSG_SYNTAX);
 	for (size_t i = 0; i < NBFIELDS; i++) {
 		if (strlen(bfields[i].name) != n || memcmp(bfields[i].name, key, n) != 0)
 			continue;
 		if (p->seen & (1u << i))
-			return fail(p, name, "duplicate key");
+			return fail_key(p, key, n, "duplicate key");
 		p->seen |= 1u << i;
 		if (!(bfields[i].modes & (1u << p->mode)))
-			return fail(p, name, "is read-only");
+			return fail_key(p, key, n, "is read-only");
 		p->cur = &bfields[i];
 		return 1;
 	}
-	return fail(p, name, "unknown field");
+	return fail_key(p, key, n, "unknown field");
 }
 
 static const yajl_callbacks callbacks = {
@@ -306,17 +311,19 @@ static int status(struct body_parser *p, yajl_status st)
 
 int body_feed(struct body_parser *p, const void *buf, size_t n)
 {
+	enum json_scan_feed seen;
 	size_t at;
 
 	if (p->failed)
 		return -1;
 	p->bytes += n;
-	if (json_scan_feed(&p->scan, buf, n, &at) < 0) {
+	seen = json_scan_feed(&p->scan, buf, n, &at);
+	if (seen != JSON_SCAN_FED) {
 		/* the bytes before it first: an earlier error wins, whatever
 		 * the chunking */
 		if (status(p, yajl_parse(p->yh, buf, at)) < 0)
 			return -1;
-		fail(p, "body", MSG_SURROGATE);
+		fail(p, "body", seen == JSON_SCAN_LONE ? MSG_SURROGATE : MSG_SYNTAX);
 		return -1;
 	}
 	return status(p, yajl_parse(p->yh, buf, n));

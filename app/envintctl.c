@@ -21,6 +21,7 @@
 #include "config.h"
 #include "ids.h"
 #include "json_canon.h"
+#include "json_scan.h"
 #include "log.h"
 #include "token.h"
 
@@ -286,6 +287,24 @@ static const char *tree_str(yajl_val root, const char *key)
 	return v != NULL ? v->u.string : NULL;
 }
 
+/* The whole file is held to RFC 8259 where yajl_tree is lenient: it skips
+ * form feeds and vertical tabs between tokens and takes half a surrogate
+ * pair for '?' (the config's canonicaliser never sees the raw bytes). */
+static bool scan_ok(const char *file, const char *text, size_t len)
+{
+	struct json_scan s = JSON_SCAN_INIT;
+	size_t at = 0;
+	enum json_scan_feed seen = json_scan_feed(&s, text, len, &at);
+
+	if (seen == JSON_SCAN_FED && json_scan_finish(&s) == JSON_SCAN_OK)
+		return true;
+	fprintf(stderr, "envintctl: %s: %s\n", file,
+		seen == JSON_SCAN_SPACE ? "not valid JSON (a form feed or vertical tab "
+		"outside a string; JSON whitespace is space, tab, LF and CR)" :
+		"not valid JSON (half of a UTF-16 surrogate pair, or an unterminated string)");
+	return false;
+}
+
 /* Imports one definition file for `team`; prints the integration id. */
 static int import_file(const char *file, const unsigned char team[16],
 		       unsigned char id_out[16])
@@ -305,6 +324,8 @@ static int import_file(const char *file, const unsigned char team[16],
 
 	if (text == NULL)
 		return 1;
+	if (!scan_ok(file, text, len))
+		goto out;
 	root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
 	if (root == NULL || !YAJL_IS_OBJECT(root)) {
 		fprintf(stderr, "envintctl: %s: not a JSON object\n", file);

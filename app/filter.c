@@ -61,9 +61,15 @@ struct parser {
 	bool seen_limit, seen_cursor;
 };
 
+/* Fails naming the parameter being parsed, echoed within ECHO_MAX. */
 static int failp(struct parser *p, const char *msg)
 {
-	p->fail->path = p->param;
+	size_t n = strlen(p->param);
+	char *echo = arena_alloc(p->a, ECHO_ROOM + 1);
+
+	if (echo != NULL)
+		echo[echo_copy(echo, p->param, n)] = '\0';
+	p->fail->path = echo != NULL ? echo : "query";
 	p->fail->message = msg;
 	return -1;
 }
@@ -268,7 +274,7 @@ static int parse_cursor(struct parser *p, const char *val, size_t n)
 }
 
 int filter_parse(struct arena *a, const char *query, const struct config *cfg,
-		 struct ei_list_query *out, struct failure *fail)
+		 enum filter_mode mode, struct ei_list_query *out, struct failure *fail)
 {
 	struct parser p = { .a = a, .cfg = cfg, .q = out, .fail = fail };
 	const char *cur = query;
@@ -307,10 +313,12 @@ int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 		if (vl < 0)
 			return failp(&p, "value is not validly percent-encoded");
 		val[vl] = '\0';
-		if (strcmp(key, "limit") == 0) {
+		if (mode == FILTER_NONE)
+			return failp(&p, "unknown parameter (this method takes none)");
+		if (mode == FILTER_LIST && strcmp(key, "limit") == 0) {
 			if (parse_limit(&p, val, (size_t)vl) < 0)
 				return -1;
-		} else if (strcmp(key, "next_cursor") == 0) {
+		} else if (mode == FILTER_LIST && strcmp(key, "next_cursor") == 0) {
 			if (parse_cursor(&p, val, (size_t)vl) < 0)
 				return -1;
 		} else if (parse_filter(&p, key, val, (size_t)vl) < 0) {

@@ -16,11 +16,21 @@
 #define FILTER_MAX_VALUES 100
 #define FILTER_MAX_PARAMS 64
 
+/* Where the query string comes from. */
+enum filter_mode {
+	FILTER_LIST,	/* FILTER_LIST: the list: filters, limit, next_cursor */
+	FILTER_ITEM,	/* FILTER_ITEM: GET of one object: the list's filters as
+			 * extra conditions; limit and next_cursor are unknown */
+	FILTER_NONE,	/* FILTER_NONE: PATCH, DELETE: every parameter is unknown */
+	FILTER__MAX
+};
+
 /* Parses `query` (raw, without '?'). Returns 0, or -1 with *fail naming the
- * parameter (decoded, as the client wrote it) and the problem; everything
- * lives in `a`. Unknown parameters and operators, ill-typed values and
- * malformed cursors are all failures: no filter is ever ignored. */
+ * parameter (decoded, as the client wrote it, at most ECHO_MAX bytes of
+ * it) and the problem; everything lives in `a`. Unknown parameters and
+ * operators, ill-typed values and malformed cursors are all failures: no
+ * filter is ever ignored. */
 int filter_parse(struct arena *a, const char *query, const struct config *cfg,
-		 struct ei_list_query *out, struct failure *fail);
+		 enum filter_mode mode, struct ei_list_query *out, struct failure *fail);
 
 #endif

@@ -68,6 +68,30 @@ static const struct keydef topkeys[] = {
 };
 #define NTOPKEYS (sizeof(topkeys) / sizeof(topkeys[0]))
 
+/* Discriminator places (API.md): objects whose "format" names a kind and
+ * whose "config", beside a format, is that kind's settings. */
+enum disc {
+	DISC_NONE,	/* DISC_NONE: any other object; lenient */
+	DISC_PLACE,	/* DISC_PLACE: "format" a string; "config" beside it an object */
+	DISC_CRED,	/* DISC_CRED: credentials: with a "format" key one place
+			 * (single form), otherwise a map whose every value is an
+			 * object, an entry */
+	DISC_ENTRY,	/* DISC_ENTRY: an object under credentials: a place if
+			 * credentials turns out to be the map form */
+};
+
+static const struct place {
+	const char *top;	/* its top-level key */
+	const char *child;	/* and the key below that, or NULL */
+	enum disc disc;
+} places[] = {
+	{ "authorization", NULL, DISC_PLACE },
+	{ "pagination", NULL, DISC_PLACE },
+	{ "webhook", "signature_verification", DISC_PLACE },
+	{ "credentials", NULL, DISC_CRED },
+};
+#define NPLACES (sizeof(places) / sizeof(places[0]))
+
 /* Keys of the objects currently open live on one stack (bytes in kbuf,
  * entries in ents) that is cut back when an object closes: duplicate
  * detection costs memory for the open path only, not for the whole body. */
@@ -88,6 +112,14 @@ struct frame {
 	uint32_t *tab;		/* hash index of entries (+1; 0 = empty), or NULL;
 				 * malloc'd, freed when the object closes */
 	size_t tabcap;
+	/* discriminator places: what can only be judged when the object
+	 * closes, since "format" may come after "config" */
+	enum disc disc;
+	bool has_format;
+	const char *cfg_path;	/* a "config" that is not an object */
+	const char *pend_path;	/* DISC_CRED: the map form's first failure;
+				 * DISC_ENTRY: the entry's own */
+	const char *pend_msg;
 };
 
 /* The canonical text as it is generated: malloc'd, sized up front from
@@ -156,12 +188,14 @@ static bool frame_key_is(const struct jc *j, unsigned depth, const char *lit)
 /* Builds "prefix.a.b[3]" for the current position (plus `extra` key). */
 static const char *cur_path(struct jc *j, const char *extra, size_t elen)
 {
-	size_t len = strlen(j->prefix) + elen + 2, klen = 0;
+	/* each key is echoed within ECHO_ROOM bytes (an unknown 4 MiB key
+	 * must not come back whole) */
+	size_t len = strlen(j->prefix) + ECHO_ROOM + 2, klen = 0;
 	const char *key;
 	char *p, *w;
 
 	for (unsigned i = 0; i < j->depth; i++)
-		len += (frame_key(j, &j->stack[i], &klen) ? klen : 0) + 24;
+		len += (frame_key(j, &j->stack[i], &klen) ? ECHO_ROOM : 0) + 24;
 	p = arena_alloc(j->a, len);
 	if (p == NULL)
 		return j->prefix;
@@ -171,16 +205,14 @@ static const char *cur_path(struct jc *j, const char *extra, size_t elen)
 
 		if ((key = frame_key(j, f, &klen)) != NULL) {
 			*w++ = '.';
-			memcpy(w, key, klen);
-			w += klen;
+			w += echo_copy(w, key, klen);
 		} else if (!f->is_map) {
 			w += sprintf(w, "[%zu]", f->index);
 		}
 	}
 	if (extra != NULL) {
 		*w++ = '.';
-		memcpy(w, extra, elen);
-		w += elen;
+		w += echo_copy(w, extra, elen);
 	}
 	*w = '\0';
 	return p;
@@ -294,6 +326,105 @@ static bool in_set(const char *const *set, const unsigned char *s, size_t n)
 	return false;
 }
 
+/* ---- discriminator places ---- */
+
+static bool key_is(const char *k, size_t n, const char *lit)
+{
+	return k != NULL && n == strlen(lit) && memcmp(k, lit, n) == 0;
+}
+
+/* The kind of place an object about to open (at stack[j->depth]) is. */
+static enum disc disc_of(const struct jc *j)
+{
+	unsigned i = j->depth;
+
+	if (i == 2 && j->stack[1].disc == DISC_CRED)
+		return DISC_ENTRY;
+	for (size_t p = 0; p < NPLACES; p++) {
+		const struct place *pl = &places[p];
+
+		if ((pl->child == NULL ? i == 1 : i == 2 && frame_key_is(j, 1, pl->child)) &&
+		    frame_key_is(j, 0, pl->top))
+			return pl->disc;
+	}
+	return DISC_NONE;
+}
+
+/* Notes a failure that counts only later (see struct frame); the first
+ * one is kept. Its path is the current position. */
+static int disc_pend(struct jc *j, struct frame *f, const char *msg)
+{
+	if (f->pend_path == NULL) {
+		f->pend_path = cur_path(j, NULL, 0);
+		f->pend_msg = msg;
+	}
+	return 1;
+}
+
+/* A value in a discriminator place f: its "format" must be a string (at
+ * once, but for an entry, which may be lenient single-form content); a
+ * "config" that is not an object is remembered; in credentials a value
+ * that is not an object fails the map form. */
+static int disc_value(struct jc *j, struct frame *f, enum event ev)
+{
+	size_t n = 0;
+	const char *key = frame_key(j, f, &n);
+
+	if (key_is(key, n, "format")) {
+		f->has_format = true;
+		if (ev == EV_STRING)
+			return 1;
+		if (f->disc == DISC_ENTRY)
+			return disc_pend(j, f, "must be a string");
+		return fail(j, NULL, "must be a string");
+	}
+	if (key_is(key, n, "config") && ev != EV_MAP && f->cfg_path == NULL)
+		f->cfg_path = cur_path(j, NULL, 0);
+	if (f->disc == DISC_CRED && ev != EV_MAP)
+		return disc_pend(j, f, "must be an object (a credentials entry)");
+	return 1;
+}
+
+/* A discriminator place f closes: what was pending is judged. An entry
+ * hands its failure to credentials, which knows its form only now. */
+static int disc_close(struct jc *j, struct frame *f)
+{
+	const char *path = NULL, *msg = "must be an object";
+
+	switch (f->disc) {
+	case DISC_NONE:
+		break;
+	case DISC_PLACE:
+		if (f->has_format)
+			path = f->cfg_path;
+		break;
+	case DISC_ENTRY: {
+		struct frame *cred = f - 1;
+
+		if (f->pend_path != NULL) {
+			path = f->pend_path;
+			msg = f->pend_msg;
+		} else if (f->has_format) {
+			path = f->cfg_path;
+		}
+		if (path != NULL && cred->pend_path == NULL) {
+			cred->pend_path = path;
+			cred->pend_msg = msg;
+		}
+		return 1;
+	}
+	case DISC_CRED:
+		if (f->has_format) {
+			path = f->cfg_path;
+		} else {
+			path = f->pend_path;
+			msg = f->pend_msg;
+		}
+		break;
+	}
+	return path != NULL ? fail(j, path, msg) : 1;
+}
+
 /* Checks a value (or container start) against the top-level table. */
 static int check_value(struct jc *j, enum event ev, const unsigned char *s, size_t n)
 {
@@ -346,6 +477,8 @@ static int check_value(struct jc *j, enum event ev, const unsigned char *s, size
 			return fail(j, NULL, m);
 		}
 	}
+	if (j->stack[j->depth - 1].disc != DISC_NONE)
+		return disc_value(j, &j->stack[j->depth - 1], ev);
 	return 1;
 }
 
@@ -485,16 +618,21 @@ static int open_container(struct jc *j, bool is_map)
 		EMIT(j, r, yajl_gen_map_open(g_));
 	else
 		EMIT(j, r, yajl_gen_array_open(g_));
-	f = &j->stack[j->depth++];
+	f = &j->stack[j->depth];
 	memset(f, 0, sizeof(*f));
 	f->is_map = is_map;
 	f->first = j->nents;
+	f->disc = is_map && j->top != NULL ? disc_of(j) : DISC_NONE;
+	j->depth++;
 	return 1;
 }
 
 static int close_container(struct jc *j, bool is_map)
 {
 	bool r = j->red != NULL && j->red_skip == 0;
+
+	if (is_map && !disc_close(j, &j->stack[j->depth - 1]))
+		return 0;
 
 	if (is_map)
 		EMIT(j, r, yajl_gen_map_close(g_));
@@ -656,15 +794,17 @@ static int parse_status(struct jc *j, yajl_status st)
 
 int jc_feed(struct jc *j, const void *buf, size_t n)
 {
-	if (j->failed)
-		return -1;
+	enum json_scan_feed seen;
 	size_t at;
 
-	if (json_scan_feed(&j->scan, buf, n, &at) < 0) {
+	if (j->failed)
+		return -1;
+	seen = json_scan_feed(&j->scan, buf, n, &at);
+	if (seen != JSON_SCAN_FED) {
 		/* the bytes before it first: an earlier error wins */
 		if (parse_status(j, yajl_parse(j->parser, buf, at)) < 0)
 			return -1;
-		fail(j, j->prefix, MSG_SURROGATE);
+		fail(j, j->prefix, seen == JSON_SCAN_LONE ? MSG_SURROGATE : MSG_SYNTAX);
 		return -1;
 	}
 	return parse_status(j, yajl_parse(j->parser, buf, n));

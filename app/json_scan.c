@@ -17,7 +17,8 @@ static int hexval(unsigned char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at)
+enum json_scan_feed json_scan_feed(struct json_scan *s, const void *buf, size_t n,
+				   size_t *at)
 {
 	const unsigned char *p = buf;
 	size_t i;
@@ -27,8 +28,12 @@ int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at)
 
 		switch (s->state) {
 		case S_OUT:
-			if (c == '"')
+			if (c == '"') {
 				s->state = S_IN;
+			} else if (c == '\f' || c == '\v') {
+				*at = i;
+				return JSON_SCAN_SPACE;
+			}
 			break;
 		case S_IN:
 			if (c == '\\')
@@ -85,10 +90,10 @@ int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at)
 			break;
 		}
 	}
-	return 0;
+	return JSON_SCAN_FED;
 lone:
 	*at = i;
-	return -1;
+	return JSON_SCAN_LONE;
 }
 
 enum json_scan_end json_scan_finish(const struct json_scan *s)

@@ -1,9 +1,11 @@
 /*
  * A byte-level companion to yajl for what its callbacks cannot see: a
- * "\uD800" escape without its low half (yajl silently turns it into '?')
- * and a lone "\uDC00". Fed the same chunks as yajl_parse; keeps its state
- * across chunk boundaries. Everything else (syntax, UTF-8) is yajl's and
- * the callbacks' job.
+ * "\uD800" escape without its low half (yajl silently turns it into '?'),
+ * a lone "\uDC00", and the form feed and vertical tab that yajl skips as
+ * whitespace between tokens (RFC 8259 allows only space, tab, LF and CR).
+ * Fed the same chunks as yajl_parse; keeps its state across chunk
+ * boundaries. Everything else (syntax, UTF-8) is yajl's and the callbacks'
+ * job.
  */
 #ifndef ENVINT_JSON_SCAN_H
 #define ENVINT_JSON_SCAN_H
@@ -21,11 +23,19 @@ struct json_scan {
 /* Zeroed state is the start state. */
 #define JSON_SCAN_INIT { 0, 0, 0, false }
 
-/* Scans a chunk. 0, or -1 at a lone surrogate with *at set to the index
- * of the byte that settled it. Callers give yajl the bytes before *at
- * first, so an earlier error is reported first, however the input was
- * split into chunks. */
-int json_scan_feed(struct json_scan *s, const void *buf, size_t n, size_t *at);
+/* What a chunk held. */
+enum json_scan_feed {
+	JSON_SCAN_FED,		/* JSON_SCAN_FED: nothing wrong seen */
+	JSON_SCAN_LONE,		/* JSON_SCAN_LONE: half a surrogate pair */
+	JSON_SCAN_SPACE,	/* JSON_SCAN_SPACE: \f or \v outside strings */
+};
+
+/* Scans a chunk. On anything but JSON_SCAN_FED, *at is the index of the
+ * byte that settled it. Callers give yajl the bytes before *at first, so
+ * an earlier error is reported first, however the input was split into
+ * chunks. */
+enum json_scan_feed json_scan_feed(struct json_scan *s, const void *buf, size_t n,
+				   size_t *at);
 
 /* End of input: JSON_SCAN_OK, JSON_SCAN_SURROGATE (a high surrogate still
  * waits for its low half) or JSON_SCAN_IN_STRING (the input ends inside a

@@ -15,12 +15,13 @@
 #include "listen.h"
 #include "log.h"
 #include "master.h"
-
-
+#include "site.h"
 
 #define MAX_OVERRIDES 64
 
 static const char *config_path;
+static const char *site_template;		/* --render-site */
+static const char *http_listen = "80";	/* --http-listen */
 static struct {
 	char key[64];
 	const char *value;
@@ -32,12 +33,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: envint [--config FILE] [--KEY VALUE | --KEY=VALUE ...]\n"
 		"              [--check-config] [--version] [--help]\n"
+		"       envint [--config FILE] --render-site TEMPLATE [--http-listen ADDR]\n"
 		"\n"
 		"Every configuration key can be given as a flag, '_' written as '-':\n"
 		"  --listen 127.0.0.1:9000 | --listen unix:/run/envint.sock\n"
 		"  --workers 4 --db-socket /run/mysqld/mysqld.sock --log-level debug\n"
 		"Without 'listen', envint serves on the socket it inherits on fd 0\n"
-		"(mod_fcgid, spawn-fcgi). See conf/envint.conf.example for all keys.\n");
+		"(mod_fcgid, spawn-fcgi). See conf/envint.conf.example for all keys.\n"
+		"\n"
+		"--render-site prints a web server site (conf/nginx-envint.conf.in) for\n"
+		"this configuration: upstream, Retry-After and the methods of each route\n"
+		"filled in; the site listens on ADDR (default 80).\n");
 }
 
 /* Builds the configuration from scratch: defaults, the file, the flags.
@@ -101,6 +107,14 @@ static int parse_args(int argc, char **argv, int *check_only)
 			config_path = value;
 			continue;
 		}
+		if (strcmp(key, "render_site") == 0) {
+			site_template = value;
+			continue;
+		}
+		if (strcmp(key, "http_listen") == 0) {
+			http_listen = value;
+			continue;
+		}
 		if (n_overrides == MAX_OVERRIDES) {
 			fprintf(stderr, "envint: too many flags\n");
 			return -1;
@@ -125,6 +139,35 @@ static int write_pidfile(const char *path)
 	return close(fd);
 }
 
+/* --render-site: the template, rendered to stdout. 0, or 2 on failure. */
+static int render_site(const struct config *cfg)
+{
+	FILE *f = fopen(site_template, "r");
+	char *text = NULL, err[256];
+	size_t n = 0;
+	int rc = 2;
+
+	if (f == NULL) {
+		fprintf(stderr, "envint: %s: %s\n", site_template, strerror(errno));
+		return 2;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = (size_t)ftell(f)) < (1u << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc(n + 1)) != NULL &&
+	    fread(text, 1, n, f) == n) {
+		if (site_render(text, n, cfg, http_listen, stdout, err, sizeof(err)) < 0)
+			fprintf(stderr, "envint: %s: %s\n", site_template, err);
+		else if (fflush(stdout) != 0)
+			fprintf(stderr, "envint: writing the site: %s\n", strerror(errno));
+		else
+			rc = 0;
+	} else {
+		fprintf(stderr, "envint: %s: cannot read the template\n", site_template);
+	}
+	free(text);
+	fclose(f);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -144,6 +187,8 @@ int main(int argc, char **argv)
 		printf("envint: configuration ok\n");
 		return 0;
 	}
+	if (site_template != NULL)
+		return render_site(&cfg);
 	log_setup(cfg.log_level, (int)cfg.log_syslog, "envint");
 
 	if (cfg.listen[0] != '\0') {

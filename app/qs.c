@@ -111,3 +111,21 @@ bool utf8_valid(const char *str, size_t n)
 	}
 	return true;
 }
+
+size_t echo_copy(char *dst, const char *s, size_t n)
+{
+	size_t len = n;
+
+	if (n > ECHO_MAX) {
+		len = ECHO_MAX;
+		/* a continuation byte at the cut: its character would be split */
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	for (size_t i = 0; i < len; i++)
+		dst[i] = s[i] != '\0' ? s[i] : '?';
+	if (len == n)
+		return len;
+	memcpy(dst + len, "...", 3);
+	return len + 3;
+}

@@ -9,11 +9,11 @@
 
 const char *const http_method_names[M__MAX] = {
 	"GET",		/* M_GET */
+	"HEAD",		/* M_HEAD */
 	"POST",		/* M_POST */
 	"PATCH",	/* M_PATCH */
 	"DELETE",	/* M_DELETE */
 	"PUT",		/* M_PUT */
-	"HEAD",		/* M_HEAD */
 	"OPTIONS",	/* M_OPTIONS */
 	"OTHER",	/* M_OTHER */
 };
@@ -170,10 +170,16 @@ int req_header(struct req *r, const char *name, const char *value)
 }
 
 /* Every byte leaves the process here; after that a reply can no longer
- * be withdrawn (req_retract). */
+ * be withdrawn (req_retract). A HEAD reply hands over its head and drops
+ * the body (the head is always the first bytes of a reply). */
 static int hand_over(struct req *r, const void *p, size_t n)
 {
 	r->handed = true;
+	if (r->head_only) {
+		if (n > r->head_left)
+			n = r->head_left;
+		r->head_left -= n;
+	}
 	return r->write(r, p, n);
 }
 
@@ -233,6 +239,7 @@ int req_begin(struct req *r, int status)
 		     "Status: %d %s\r\nContent-Type: application/json\r\n"
 		     "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
 		     status, http_reason(status), r->id);
+	r->head_left = (size_t)n + r->headers_len + 2;
 	if (out(r, head, (size_t)n) < 0)
 		return -1;
 	if (r->headers_len && out(r, r->headers, r->headers_len) < 0)
@@ -342,6 +349,11 @@ void req_reply_failures(struct req *r, int status, const char *message,
 void req_reply_error(struct req *r, int status, const char *message)
 {
 	req_reply_failures(r, status, message, NULL, 0);
+}
+
+void req_reply_unavailable(struct req *r)
+{
+	req_reply_error(r, 503, "database unavailable, retry later");
 }
 
 void req_reply_invalid(struct req *r, const char *prefix, const char *infix,

@@ -23,13 +23,14 @@
 
 struct db;
 
+/* In the order Allow lists them. */
 enum http_method {
 	M_GET,		/* M_GET */
+	M_HEAD,		/* M_HEAD: GET's handler, the reply's body dropped */
 	M_POST,		/* M_POST */
 	M_PATCH,	/* M_PATCH */
 	M_DELETE,	/* M_DELETE */
 	M_PUT,		/* M_PUT */
-	M_HEAD,		/* M_HEAD */
 	M_OPTIONS,	/* M_OPTIONS */
 	M_OTHER,	/* M_OTHER: anything else */
 	M__MAX
@@ -73,6 +74,8 @@ struct req {
 	char *headers;			/* extra "Name: value\r\n" lines */
 	size_t headers_len;
 	int status;			/* 0 until the head is written */
+	bool head_only;			/* HEAD: only the head leaves */
+	size_t head_left;		/* head bytes not yet handed over */
 	unsigned long long bytes;	/* body bytes written */
 	bool handed;			/* some reply bytes went to r->write */
 	bool abort;			/* end the connection, not the request */
@@ -145,6 +148,10 @@ struct failure {
 /* The error envelope of API.md: {"statusCode","error","message"} and, when
  * n > 0, "details": {"failures": [...]}. 503 adds Retry-After. */
 void req_reply_error(struct req *r, int status, const char *message);
+
+/* The 503 of an unreachable database, the same on every route: one
+ * message, and Retry-After from `retry_after`. */
+void req_reply_unavailable(struct req *r);
 
 /* 400 for one failure, with the message prefix + path + infix + reason:
  * ("invalid body: ", " ") gives "invalid body: is_enabled must be a

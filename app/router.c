@@ -50,6 +50,20 @@ enum route_id router_match(struct arena *a, const char *path, const char **param
 	return ROUTE__MAX;
 }
 
+const struct route *router_route(enum route_id id)
+{
+	return &routes[id];
+}
+
+/* A route's handler for method m. HEAD is GET's wherever the route has a
+ * GET (RFC 9110): the handler runs as for GET and req drops the body. */
+static handler_fn route_handler(enum route_id id, enum http_method m)
+{
+	if (m == M_HEAD && routes[id].methods[M_HEAD] == NULL)
+		return routes[id].methods[M_GET];
+	return routes[id].methods[m];
+}
+
 void router_allow(enum route_id id, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -59,7 +73,7 @@ void router_allow(enum route_id id, char *buf, size_t len)
 		const char *sep = used ? ", " : "";
 		size_t need;
 
-		if (routes[id].methods[m] == NULL)
+		if (route_handler(id, (enum http_method)m) == NULL)
 			continue;
 		need = strlen(sep) + strlen(http_method_names[m]);
 		if (used + need >= len)
@@ -76,6 +90,7 @@ static void dispatch(struct req *r)
 	enum route_id id;
 	handler_fn fn;
 
+	r->head_only = r->method == M_HEAD;	/* any reply to HEAD: no body */
 	if (r->path == NULL) {
 		req_reply_error(r, 404, "no such route");
 		return;
@@ -85,7 +100,7 @@ static void dispatch(struct req *r)
 		req_reply_error(r, 404, "no such route");
 		return;
 	}
-	fn = routes[id].methods[r->method];
+	fn = route_handler(id, r->method);
 	if (fn == NULL) {
 		char allow[64];
 

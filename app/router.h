@@ -27,7 +27,11 @@ struct route {
  * for item routes. ROUTE__MAX when nothing matches. */
 enum route_id router_match(struct arena *a, const char *path, const char **param);
 
-/* Writes the route's methods as "GET, PATCH" into buf. */
+/* The table's entry for a route. */
+const struct route *router_route(enum route_id id);
+
+/* Writes the route's methods as "GET, HEAD, PATCH" into buf (HEAD
+ * wherever there is a GET). */
 void router_allow(enum route_id id, char *buf, size_t len);
 
 /* Matches r->path, checks the method and the token, and runs the handler;

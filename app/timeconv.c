@@ -111,9 +111,7 @@ int time_parse_iso(const char *s, size_t n, long long *us)
 			if (digits(s, n, &i, 2, &oh) < 0 || expect(s, n, &i, ':') < 0 ||
 			    digits(s, n, &i, 2, &om) < 0 || oh > 23 || om > 59)
 				return -1;
-		} else {
-			return -1;	/* a time needs an explicit zone */
-		}
+		}	/* no offset: UTC (Truto's Python SDK sends naive datetimes) */
 		if (h > 23 || mi > 59 || sec > 59)
 			return -1;
 	}

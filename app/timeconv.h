@@ -10,9 +10,10 @@
 
 #include <mysql.h>
 
-/* Parses "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM[:SS[.f{1,6}]]" followed by
- * "Z" or "+HH:MM"/"-HH:MM" (the offset is applied; 'T' may be a space, and
- * so may the '+' of an offset, which form decoding turns into one). Fields
+/* Parses "YYYY-MM-DD", or "YYYY-MM-DDTHH:MM[:SS[.f{1,6}]]" optionally
+ * followed by "Z" or "+HH:MM"/"-HH:MM" (the offset is applied; without one
+ * the time is UTC; 'T' may be a space, and so may the '+' of an offset,
+ * which form decoding turns into one). Fields
  * are range-checked (Feb 30 is rejected) and the instant, in UTC, must lie
  * in years 1000-9999.
  * Returns 0 with *us set, or -1. */

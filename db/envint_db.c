@@ -139,6 +139,18 @@ static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 			  const struct scope *scope, const unsigned char id[16],
 			  struct ei_row *out);
 
+/* The one row of an executed statement, then the statement released.
+ * DB_NOTFOUND when there is none. */
+static enum db_err ei_fetch_one(MYSQL_STMT *st, struct ei_binds *eb, struct arena *a,
+				struct ei_row *out)
+{
+	int f = db_fetch(st);
+	enum db_err rc = f == 1 ? ei_collect(st, eb, a, out) : f == 0 ? DB_NOTFOUND : DB_ERR;
+
+	db_done(st);
+	return rc;
+}
+
 enum db_err db_ei_get(struct db *db, struct arena *a, const struct scope *scope,
 		      const unsigned char id[16], struct ei_row *out)
 {
@@ -161,7 +173,6 @@ static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 	struct ei_binds *eb = arena_alloc(a, sizeof(*eb));
 	MYSQL_STMT *st = NULL;
 	enum db_err rc;
-	int f;
 
 	if (eb == NULL)
 		return DB_ERR;
@@ -172,13 +183,7 @@ static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 	rc = db_exec(db, which, p, eb->b, &st);
 	if (rc != DB_OK)
 		return rc;
-	f = db_fetch(st);
-	if (f == 1)
-		rc = ei_collect(st, eb, a, out);
-	else
-		rc = f == 0 ? DB_NOTFOUND : DB_ERR;
-	db_done(st);
-	return rc;
+	return ei_fetch_one(st, eb, a, out);
 }
 
 /* ---- the list query ---- */
@@ -236,91 +241,139 @@ static char *put(char *w, const char *s)
 	return w + n;
 }
 
-enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
-		       const struct ei_list_query *q, struct ei_page **out)
-{
-	size_t nparams = 1 + 2 + (q->has_after ? 3 : 0) + 1, sqlcap;
-	size_t k = 0;
-	MYSQL_BIND *p;
-	unsigned long *lens, l16 = 16;
-	signed char *tinies;
-	unsigned limit1 = q->limit + 1;
-	struct ei_page *page;
+/* A statement assembled from constant fragments, and its parameters in
+ * the arena: sql is sized for the head, the filters and `tail` bytes. */
+struct qbuild {
 	char *sql, *w;
-	enum db_err rc;
+	MYSQL_BIND *p;
+	size_t k;		/* parameters bound so far */
+	unsigned long *lens;
+	signed char *tinies;
+	unsigned long l16;
+};
 
-	for (size_t i = 0; i < q->n_filters; i++)
+static int qb_init(struct qbuild *b, struct arena *a, const char *head,
+		   const struct ei_list_query *q, size_t more_params, size_t tail)
+{
+	size_t nparams = more_params, sqlcap = strlen(head) + tail + 1;
+
+	for (size_t i = 0; i < q->n_filters; i++) {
 		nparams += q->filters[i].n;
-	sqlcap = strlen(ei_select_sql) + sizeof(scope_team_sql) + sizeof(keyset_sql) +
-		 sizeof(order_sql) + 64;
-	for (size_t i = 0; i < q->n_filters; i++)
 		sqlcap += 32 + 2 * q->filters[i].n;
-	sql = arena_alloc(a, sqlcap);
-	p = arena_calloc(a, nparams * sizeof(*p));
-	lens = arena_alloc(a, nparams * sizeof(*lens));
-	tinies = arena_alloc(a, nparams);
-	page = arena_calloc(a, sizeof(*page));
-	if (sql == NULL || p == NULL || lens == NULL || tinies == NULL || page == NULL)
-		return DB_ERR;
+	}
+	b->sql = arena_alloc(a, sqlcap);
+	b->p = arena_calloc(a, nparams * sizeof(*b->p));
+	b->lens = arena_alloc(a, nparams * sizeof(*b->lens));
+	b->tinies = arena_alloc(a, nparams);
+	if (b->sql == NULL || b->p == NULL || b->lens == NULL || b->tinies == NULL)
+		return -1;
+	b->w = put(b->sql, head);
+	b->k = 0;
+	b->l16 = 16;
+	return 0;
+}
 
-	w = put(sql, ei_select_sql);
-	bind_bin(&p[k++], scope->team_id, &l16);	/* whose secrets */
-	w = put(w, scope->env_token ? scope_env_sql : scope_team_sql);
-	bind_bin(&p[k++], scope->team_id, &l16);
-	if (scope->env_token)
-		bind_bin(&p[k++], scope->env_id, &l16);
+/* " AND field op ?" for each filter, its values bound in order. */
+static void qb_filters(struct qbuild *b, const struct ei_list_query *q)
+{
 	for (size_t i = 0; i < q->n_filters; i++) {
 		const struct ei_filter *f = &q->filters[i];
 
-		w = put(w, " AND ");
-		w = put(w, field_sql[f->field]);
-		w = put(w, op_sql[f->op]);
+		b->w = put(b->w, " AND ");
+		b->w = put(b->w, field_sql[f->field]);
+		b->w = put(b->w, op_sql[f->op]);
 		if (f->op == OP_IN || f->op == OP_NIN) {
 			for (size_t j = 0; j < f->n; j++)
-				w = put(w, j ? ",?" : "?");
-			w = put(w, ")");
+				b->w = put(b->w, j ? ",?" : "?");
+			b->w = put(b->w, ")");
 		}
-		for (size_t j = 0; j < f->n; j++, k++) {
+		for (size_t j = 0; j < f->n; j++, b->k++) {
 			union filter_value *v = &f->v[j];
+			size_t k = b->k;
 
 			switch (field_bind[f->field]) {
 			case VB_ID:
-				bind_bin(&p[k], v->id, &l16);
+				bind_bin(&b->p[k], v->id, &b->l16);
 				break;
 			case VB_BOOL:
-				tinies[k] = v->b;
-				bind_tiny(&p[k], &tinies[k]);
+				b->tinies[k] = v->b;
+				bind_tiny(&b->p[k], &b->tinies[k]);
 				break;
 			case VB_TIME:
-				bind_time(&p[k], &v->t);
+				bind_time(&b->p[k], &v->t);
 				break;
 			case VB_TEXT:
-				lens[k] = v->s.n;
-				bind_str(&p[k], v->s.p, &lens[k]);
+				b->lens[k] = v->s.n;
+				bind_str(&b->p[k], v->s.p, &b->lens[k]);
 				break;
 			}
 		}
 	}
+}
+
+enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
+		       const struct ei_list_query *q, struct ei_page **out)
+{
+	unsigned limit1 = q->limit + 1;
+	struct ei_page *page = arena_calloc(a, sizeof(*page));
+	struct qbuild b;
+	enum db_err rc;
+
+	if (page == NULL ||
+	    qb_init(&b, a, ei_select_sql, q, 1 + 2 + (q->has_after ? 3 : 0) + 1,
+		    sizeof(scope_team_sql) + sizeof(keyset_sql) + sizeof(order_sql) + 64) < 0)
+		return DB_ERR;
+	bind_bin(&b.p[b.k++], scope->team_id, &b.l16);	/* whose secrets */
+	b.w = put(b.w, scope->env_token ? scope_env_sql : scope_team_sql);
+	bind_bin(&b.p[b.k++], scope->team_id, &b.l16);
+	if (scope->env_token)
+		bind_bin(&b.p[b.k++], scope->env_id, &b.l16);
+	qb_filters(&b, q);
 	if (q->has_after) {
-		w = put(w, keyset_sql);
-		bind_time(&p[k++], (MYSQL_TIME *)&q->after_created);
-		bind_time(&p[k++], (MYSQL_TIME *)&q->after_created);
-		bind_bin(&p[k++], q->after_id, &l16);
+		b.w = put(b.w, keyset_sql);
+		bind_time(&b.p[b.k++], (MYSQL_TIME *)&q->after_created);
+		bind_time(&b.p[b.k++], (MYSQL_TIME *)&q->after_created);
+		bind_bin(&b.p[b.k++], q->after_id, &b.l16);
 	}
-	w = put(w, order_sql);
-	*w = '\0';
-	memset(&p[k], 0, sizeof(p[k]));
-	p[k].buffer_type = MYSQL_TYPE_LONG;
-	p[k].buffer = &limit1;
-	p[k].is_unsigned = 1;
+	b.w = put(b.w, order_sql);
+	*b.w = '\0';
+	memset(&b.p[b.k], 0, sizeof(b.p[b.k]));
+	b.p[b.k].buffer_type = MYSQL_TYPE_LONG;
+	b.p[b.k].buffer = &limit1;
+	b.p[b.k].is_unsigned = 1;
 
 	ei_bind(&page->eb);
 	page->a = a;
-	rc = db_exec_text(db, "ei_list", sql, true, true, p, page->eb.b, &page->st);
+	rc = db_exec_text(db, "ei_list", b.sql, true, true, b.p, page->eb.b, &page->st);
 	if (rc != DB_OK)
 		return rc;
 	*out = page;
 	return DB_OK;
+}
+
+enum db_err db_ei_get_filtered(struct db *db, struct arena *a, const struct scope *scope,
+			       const unsigned char id[16], const struct ei_list_query *q,
+			       struct ei_row *out)
+{
+	struct ei_binds *eb = arena_alloc(a, sizeof(*eb));
+	MYSQL_STMT *st = NULL;
+	signed char flag;
+	struct qbuild b;
+	enum db_err rc;
+
+	if (eb == NULL || qb_init(&b, a, stmt_defs[STMT_EI_GET].sql, q, 5, 0) < 0)
+		return DB_ERR;
+	bind_bin(&b.p[0], scope->team_id, &b.l16);	/* whose secrets */
+	bind_bin(&b.p[1], id, &b.l16);
+	bind_scope(&b.p[2], scope, &flag, &b.l16);	/* the row itself */
+	b.k = 5;
+	qb_filters(&b, q);
+	*b.w = '\0';
+	ei_bind(eb);
+	rc = db_exec_text(db, "ei_get_filtered", b.sql, true, false, b.p, eb->b, &st);
+	if (rc != DB_OK)
+		return rc;
+	return ei_fetch_one(st, eb, a, out);
 }
 
 int db_ei_page_next(struct ei_page *p, struct ei_row *row)

@@ -105,6 +105,12 @@ struct ei_page;
 enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope,
 		       const struct ei_list_query *q, struct ei_page **out);
 
+/* db_ei_get with the list's filters of q (not its limit or cursor) as
+ * extra conditions: DB_NOTFOUND also when the row does not match them. */
+enum db_err db_ei_get_filtered(struct db *db, struct arena *a, const struct scope *scope,
+			       const unsigned char id[16], const struct ei_list_query *q,
+			       struct ei_row *out);
+
 /* Fetches the next row. Text columns point into buffers that are reused
  * by the next call: a page costs the largest row, not the sum of rows.
  * 1 for a row, 0 at the end, -1 on error. */

@@ -4,7 +4,6 @@
 
 #include "../app/cursor.h"
 #include "../app/etag.h"
-#include "../app/filter.h"
 #include "../app/ids.h"
 #include "../app/jsonw.h"
 #include "../app/log.h"
@@ -13,19 +12,27 @@
 #include "envint_json.h"
 
 /* GET /environment-integration/{id}: the object, unwrapped. A malformed
- * id, an unknown one and another tenant's all answer the same 404. */
+ * id, an unknown one and another tenant's all answer the same 404. The
+ * list's filters are extra conditions (Truto documents them here too): a
+ * row that does not match them is a 404 as well. */
 void envint_get(struct req *r)
 {
 	unsigned char id[16];
 	char etag[ETAG_MAX];
+	struct ei_list_query q;
 	struct ei_row row;
 	enum db_err rc;
 
+	if (query_or_reply(r, FILTER_ITEM, &q) < 0)
+		return;
 	if (id_parse(r->param, strlen(r->param), id) < 0) {
 		req_reply_error(r, 404, "environment integration not found");
 		return;
 	}
-	rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
+	if (q.n_filters > 0)
+		rc = db_ei_get_filtered(r->db, r->arena, &r->scope, id, &q, &row);
+	else
+		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
 	if (rc != DB_OK) {
 		reply_db_error(r, rc, "environment integration not found");
 		return;
@@ -43,7 +50,6 @@ void envint_get(struct req *r)
 void envint_list(struct req *r)
 {
 	struct ei_list_query q;
-	struct failure f;
 	struct ei_page *page = NULL;
 	struct ei_row row, peek;
 	size_t n = 0;
@@ -51,16 +57,16 @@ void envint_list(struct req *r)
 	enum db_err rc;
 	int got = 0;
 
-	if (filter_parse(r->arena, r->query, r->cfg, &q, &f) < 0) {
-		req_reply_invalid(r, "invalid query parameter '", "': ", &f);
+	if (query_or_reply(r, FILTER_LIST, &q) < 0)
 		return;
-	}
+	if (r->head_only)	/* the same status and headers; no rows leave */
+		q.limit = 1;
 	rc = db_ei_list(r->db, r->arena, &r->scope, &q, &page);
 	if (rc != DB_OK) {
 		reply_db_error(r, rc, "environment integration not found");
 		return;
 	}
-	if (req_begin(r, 200) < 0)
+	if (req_begin(r, 200) < 0 || r->head_only)
 		goto out;
 	JW_LIT(r, "{\"result\":[");
 	while (n < q.limit && (got = db_ei_page_next(page, &row)) == 1) {

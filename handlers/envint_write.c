@@ -56,9 +56,12 @@ void envint_patch(struct req *r)
 	struct body b;
 	struct ei_update u;
 	struct ei_precond pre;
+	struct ei_list_query none;
 	struct ei_row row;
 	enum db_err rc;
 
+	if (query_or_reply(r, FILTER_NONE, &none) < 0)
+		return;
 	if (id_parse(r->param, strlen(r->param), id) < 0) {
 		req_reply_error(r, 404, not_found);
 		return;
@@ -99,9 +102,12 @@ void envint_delete(struct req *r)
 {
 	unsigned char id[16];
 	struct ei_precond pre = { false, 0 };
+	struct ei_list_query none;
 	enum db_err rc;
 	yajl_gen g;
 
+	if (query_or_reply(r, FILTER_NONE, &none) < 0)
+		return;
 	if (id_parse(r->param, strlen(r->param), id) < 0) {
 		req_reply_error(r, 404, not_found);
 		return;

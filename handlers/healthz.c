@@ -6,16 +6,11 @@
  * cannot. Reveals nothing else. */
 void healthz_get(struct req *r)
 {
+	enum db_err rc = db_ping(r->db);
 	yajl_gen g;
 
-	switch (db_ping(r->db)) {
-	case DB_OK:
-		break;
-	case DB_UNAVAILABLE:
-		req_reply_error(r, 503, "database unavailable");
-		return;
-	default:
-		req_reply_error(r, 500, "internal error");
+	if (rc != DB_OK) {
+		reply_db_error(r, rc, NULL);
 		return;
 	}
 	g = req_json_begin(r, 200);

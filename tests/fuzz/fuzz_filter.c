@@ -203,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	query[n] = '\0';
 	check_qs(query);
 
-	rc = filter_parse(arena, query, &cfg, &q, &fail);
+	rc = filter_parse(arena, query, &cfg, FILTER_LIST, &q, &fail);
 	CHECK(rc == 0 || rc == -1);
 	if (rc == 0) {
 		CHECKF(q.limit >= 1 && q.limit <= cfg.page_max, "limit %u", q.limit);

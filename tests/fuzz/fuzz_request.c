@@ -27,7 +27,7 @@
  * is set exactly for item routes and holds no '/'; every reply starts
  * with "Status: ", has a well-formed head (no bare CR/LF, no control
  * bytes: no header injection), ends the head with "\r\n\r\n", has a
- * body that yajl_tree_parse accepts, whose statusCode matches the status
+ * body (none at all for HEAD) that yajl_tree_parse accepts, whose statusCode matches the status
  * line, and the expected status and headers (Allow on 405,
  * WWW-Authenticate on 401, X-Request-Id = r.id).
  */
@@ -179,10 +179,15 @@ static int check_reply(const struct req *r)
 	      strcmp(val, "application/json") == 0);
 	CHECK(head_get(p, hlen, "X-Request-Id", val, sizeof(val)) && strcmp(val, r->id) == 0);
 
-	/* the body: one JSON document with the status in it */
+	/* the body: one JSON document with the status in it; none for HEAD */
 	const char *body = sep + 4;
 	size_t blen = n - (size_t)(body - p);
 	yajl_val root = NULL, code;
+
+	if (r->method == M_HEAD) {
+		CHECKF(blen == 0, "a reply to HEAD has a %zu-byte body", blen);
+		return status;
+	}
 	static const char *code_path[] = { "statusCode", NULL };
 	static const char *msg_path[] = { "message", NULL };
 

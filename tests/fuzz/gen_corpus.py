@@ -169,11 +169,12 @@ def body_corpus():
     fail_dir = os.path.join(BODY, "fail")
     passes = sorted(f for f in os.listdir(pass_dir) if f.endswith(".json"))
     fails = sorted(f for f in os.listdir(fail_dir) if f.endswith(".json"))
-    # a spread of both: every third passing body; the ordering, surrogate and
-    # trailing-garbage failures (first error wins, any chunking); then every
-    # fourth failing body, up to MAX_FILES
+    # a spread of both: every third passing body; the ordering, surrogate,
+    # trailing-garbage and non-RFC-whitespace failures (first error wins, any
+    # chunking); then every fourth failing body, up to MAX_FILES
     pick_pass = passes[::3]
-    pick_fail = [f for f in fails if f.startswith(("order_", "surrogate_", "utf8_s", "trailing_"))]
+    pick_fail = [f for f in fails if f.startswith(("order_", "surrogate_", "utf8_s", "trailing_",
+                                                   "ws_"))]
     pick_fail += fails[::4]
     seen = set()
     n = 0
@@ -227,6 +228,13 @@ def json_canon_corpus():
     text = json.dumps(many, separators=(",", ":"))
     write("fuzz_json_canon", "keys_40", text)
     write("fuzz_json_canon", "keys_40_dup", text[:text.index("}")] + ',"k37":0' + text[text.index("}"):])
+    n += 2
+    # whitespace yajl skips but RFC 8259 does not allow; discriminator places
+    write("fuzz_json_canon", "ws_formfeed", b'{"tags":[\x0c"a"],\x0b"label":"x"}')
+    write("fuzz_json_canon", "disc_places",
+          '{"credentials":{"oauth2":{"config":{"a":1},"format":"oauth2"},"k":{}},'
+          '"webhook":{"signature_verification":{"config":"x","format":"hmac"}},'
+          '"pagination":{"config":[],"format":"page"}}')
     n += 2
     # demo integration configs, compact; the larger ones trimmed of their
     # biggest keys (credentials kept: it holds client.secret) to stay < 4 KB
@@ -284,6 +292,10 @@ def request_corpus():
         "post_short_body": req("POST", "/environment-integration", "", "application/json", "100",
                                "Bearer " + tok, "", "", '{"show_in_catalog":tr'),
         "absent_params": "\x00\n/environment-integration\n",
+        "head_unknown": req("HEAD", "/nope"),
+        "head_item_no_token": req("HEAD", "/environment-integration/" + ID_A, "is_enabled=true"),
+        "head_collection_bad_token": req("HEAD", "/environment-integration", "limit=1",
+                                         auth="Bearer x"),
         "only_method": "OPTIONS",
     }
     for name, data in cases.items():

@@ -40,7 +40,7 @@ def test_unknown_path_is_404_envelope(stack):
 def test_wrong_method_is_405_with_allow(stack):
     r = stack.request("POST", "/healthz")
     expect_error(r, 405)
-    check(r.header("Allow") == "GET", "Allow %r" % r.header("Allow"))
+    check(r.header("Allow") == "GET, HEAD", "Allow %r" % r.header("Allow"))
     r = stack.request("PUT", "/environment-integration/" + str(uuid.uuid4()),
                       token=stack.tokens["acme-team"])
     expect_error(r, 405)

@@ -457,6 +457,12 @@ def case_list():
         one(T("created_at", "lt", "2022-01-01")),
         one(T("created_at", "lte", "2022-03-01T11:59:59.999Z")),
         one(T("created_at", "lte", "2021-12-31T23:59:59.999999Z")),
+        # without an offset: UTC, at full precision (Truto's Python SDK)
+        one(T("created_at", None, "2022-03-01T12:00:00")),
+        one(T("created_at", "gt", "2022-03-01T11:59:59.9995")),
+        one(T("created_at", "gte", "2022-03-01T12:00:00.0005")),
+        one(T("created_at", "lt", "2022-03-01T12:00:00.000999")),
+        one(T("updated_at", "lte", "2022-03-01T12:00")),
         one(T("created_at", "in", "2021-08-10T10:00:00Z", "2022-07-04")),
         ("created_at[in][]=2023-02-28T18:45:12.345Z"
          "&created_at[in][]=2022-03-01T13:00:00.001%2B01:00",
@@ -844,7 +850,7 @@ def test_bad_queries_are_400_naming_the_parameter(stack):
         ("id[in]=%s,nope" % u, "id[in]"), ("id[in]=%s,,%s" % (u, u), "id[in]"),
         ("created_at=yesterday", "created_at"), ("created_at=2021-02-30", "created_at"),
         ("created_at=2021-02-29T00:00:00Z", "created_at"), ("created_at=2021-13-01", "created_at"),
-        ("created_at=2021-08-10T10:00:00", "created_at"),        # no zone
+        ("created_at=2021-08-10T10", "created_at"),               # an hour alone
         ("created_at=2021-08-10T24:00:00Z", "created_at"),
         ("created_at=2021-08-10T10:00:00.1234567Z", "created_at"),
         ("created_at=1628589600", "created_at"),

@@ -30,6 +30,7 @@
 
 #include "../../app/arena.h"
 #include "../../app/body.h"
+#include "../../app/qs.h"
 
 #ifndef TEST_DATA_DIR
 #error "TEST_DATA_DIR must name tests/data"
@@ -893,6 +894,32 @@ static void test_empty_and_zero_length_feeds(void **state)
 	arena_reset(arena);
 }
 
+/* A 4 MiB unknown field, at body level and inside the override, comes back
+ * as its first ECHO_MAX bytes and "...": an error reply stays small. */
+static void test_failure_echo_is_capped(void **state)
+{
+	static const char *const pre[] = { "{\"", "{\"override\":{\"" };
+	static const char *const want_prefix[] = { "", "override." };
+	size_t big = 4u << 20;
+	char *in = malloc(big + 64), want[256];
+	struct res r;
+
+	(void)state;
+	assert_non_null(in);
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = (size_t)sprintf(in, "%s", pre[k]);
+
+		memset(in + n, 'k', big);
+		n += big;
+		n += (size_t)sprintf(in + n, "\":1}}");
+		run(BODY_PATCH, DEPTH, in, n, 0, &r);
+		assert_int_equal(r.rc, -1);
+		snprintf(want, sizeof(want), "%s%.*s...", want_prefix[k], ECHO_MAX, in + strlen(pre[k]));
+		assert_string_equal(r.path, want);
+	}
+	free(in);
+}
+
 /* The first failure is the one reported, and the parser stays failed. */
 static void test_first_failure_kept(void **state)
 {
@@ -963,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_large_override),
 		cmocka_unit_test(test_empty_and_zero_length_feeds),
+		cmocka_unit_test(test_failure_echo_is_capped),
 		cmocka_unit_test(test_first_failure_kept),
 		cmocka_unit_test(test_arena_reuse),
 	};

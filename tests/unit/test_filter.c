@@ -11,6 +11,7 @@
 #include "../../app/cursor.h"
 #include "../../app/filter.h"
 #include "../../app/ids.h"
+#include "../../app/qs.h"
 #include "../../app/timeconv.h"
 
 static struct config cfg;
@@ -34,7 +35,7 @@ static int teardown(void **state)
 static int parse(const char *qs, struct ei_list_query *q, struct failure *f)
 {
 	arena_reset(arena);
-	return filter_parse(arena, qs, &cfg, q, f);
+	return filter_parse(arena, qs, &cfg, FILTER_LIST, q, f);
 }
 
 /* The query fails naming `param` in the failure's path. */
@@ -166,7 +167,103 @@ static void test_times(void **state)
 	assert_int_equal(q.filters[0].v[0].t.day, 10);
 	fails("created_at=yesterday", "created_at");
 	fails("created_at=2021-02-30T00:00:00Z", "created_at");
-	fails("created_at=2021-08-10T10:00:00", "created_at");	/* no zone */
+}
+
+/* Without an offset a time is UTC (Truto's Python SDK sends naive
+ * datetimes), with up to 6 fraction digits kept exactly; garbage stays
+ * rejected. */
+static void test_times_without_offset(void **state)
+{
+	static const struct {
+		const char *qs;
+		unsigned hour, minute, second;
+		unsigned long micro;
+	} ok[] = {
+		{ "created_at[gte]=2024-01-01T00:00:00", 0, 0, 0, 0 },
+		{ "created_at[gt]=2024-01-01T00:00:00.0005", 0, 0, 0, 500 },
+		{ "created_at[lt]=2024-01-01T13:14:15.123456", 13, 14, 15, 123456 },
+		{ "updated_at[lte]=2024-01-01+23:59", 23, 59, 0, 0 },
+		{ "updated_at=2024-01-01T23:59:59.9", 23, 59, 59, 900000 },
+	};
+	static const char *const bad[] = {
+		"created_at=2024-01-01T00:00:00.", "created_at=2024-01-01T00:00:00.1234567",
+		"created_at=2024-01-01T24:00:00", "created_at=2024-01-01T00:00:60",
+		"created_at=2024-01-01T00", "created_at=2024-01-01T00:00:00Zx",
+		"created_at=2024-01-01T00:00:00%2B01", "created_at=2024-01-01T00:00:00%2B",
+		"created_at=2024-01-01T00:00:00+", "created_at=2024-01-01T00:00:00%20%20",
+		"created_at=2024-01-01TT00:00", "created_at=0999-12-31T23:59:59",
+		"created_at=2024-1-01T00:00:00", "created_at=2024-01-01T0:00:00",
+		"created_at=2024-01-01T00:00:00 junk",
+	};
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (parse(ok[i].qs, &q, &f) != 0)
+			fail_msg("rejected: %s (%s)", ok[i].qs, f.message);
+		assert_int_equal(q.filters[0].v[0].t.year, 2024);
+		assert_int_equal(q.filters[0].v[0].t.hour, ok[i].hour);
+		assert_int_equal(q.filters[0].v[0].t.minute, ok[i].minute);
+		assert_int_equal(q.filters[0].v[0].t.second, ok[i].second);
+		assert_int_equal(q.filters[0].v[0].t.second_part, ok[i].micro);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *name = strncmp(bad[i], "updated", 7) == 0 ? "updated_at" : "created_at";
+
+		fails(bad[i], name);
+	}
+}
+
+/* A parameter's name is echoed within ECHO_MAX bytes, cut at a UTF-8
+ * boundary and marked with "...". */
+static void test_failure_echo_is_capped(void **state)
+{
+	char qs[8192], want[128];
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	memset(qs, 'k', 5000);
+	strcpy(qs + 5000, "=1");
+	assert_int_equal(parse(qs, &q, &f), -1);
+	memset(want, 'k', ECHO_MAX);
+	strcpy(want + ECHO_MAX, "...");
+	assert_string_equal(f.path, want);
+	/* a two-byte character across the cut is left out whole */
+	memset(qs, 'k', ECHO_MAX - 1);
+	strcpy(qs + ECHO_MAX - 1, "%C3%A9%C3%A9=1");
+	assert_int_equal(parse(qs, &q, &f), -1);
+	memset(want, 'k', ECHO_MAX - 1);
+	strcpy(want + ECHO_MAX - 1, "...");
+	assert_string_equal(f.path, want);
+	/* exactly ECHO_MAX bytes: whole */
+	memset(qs, 'k', ECHO_MAX);
+	strcpy(qs + ECHO_MAX, "=1");
+	assert_int_equal(parse(qs, &q, &f), -1);
+	assert_int_equal(strlen(f.path), ECHO_MAX);
+}
+
+/* GET of one object takes the list's filters, not limit or next_cursor. */
+static void test_item_mode(void **state)
+{
+	struct ei_list_query q;
+	struct failure f;
+
+	(void)state;
+	arena_reset(arena);
+	assert_int_equal(filter_parse(arena, "is_enabled=true&integration[name]=zendesk&"
+				      "created_at[gte]=2024-01-01", &cfg, FILTER_ITEM, &q, &f), 0);
+	assert_int_equal(q.n_filters, 3);
+	assert_int_equal(filter_parse(arena, "", &cfg, FILTER_ITEM, &q, &f), 0);
+	assert_int_equal(q.n_filters, 0);
+	assert_int_equal(filter_parse(arena, "limit=1", &cfg, FILTER_ITEM, &q, &f), -1);
+	assert_string_equal(f.path, "limit");
+	assert_int_equal(filter_parse(arena, "is_enabled=true&next_cursor=", &cfg, FILTER_ITEM,
+				      &q, &f), -1);
+	assert_string_equal(f.path, "next_cursor");
+	assert_int_equal(filter_parse(arena, "include=all", &cfg, FILTER_ITEM, &q, &f), -1);
+	assert_string_equal(f.path, "include");
 }
 
 static void test_failures_name_the_parameter(void **state)
@@ -277,6 +374,9 @@ int main(void)
 		cmocka_unit_test(test_scalar_filters),
 		cmocka_unit_test(test_id_lists_in_every_encoding),
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_times_without_offset),
+		cmocka_unit_test(test_failure_echo_is_capped),
+		cmocka_unit_test(test_item_mode),
 		cmocka_unit_test(test_failures_name_the_parameter),
 		cmocka_unit_test(test_cursor_round_trip_and_tamper),
 		cmocka_unit_test(test_time_conversions),

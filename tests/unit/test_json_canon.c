@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../app/json_canon.h"
+#include "../../app/qs.h"
 
 #define MAX_CHUNK 31
 #define DEPTH 64
@@ -526,13 +527,54 @@ static void test_unknown_top_level_key(void **state)
 	expect_fail(a, S("{\"Label\":\"x\"}"), "override.Label", "unknown key");
 	expect_fail(a, S("{\"labels\":\"x\"}"), "override.labels", "unknown key");
 	expect_fail(a, S("{\"lab\":\"x\"}"), "override.lab", "unknown key");
-	/* an embedded NUL does not make a prefix match */
-	expect_fail(a, S("{\"label\\u0000\":\"x\"}"), "override.label", "unknown key");
+	/* an embedded NUL does not make a prefix match; the path shows it as
+	 * '?' (a NUL would end the path's C string there) */
+	expect_fail(a, S("{\"label\\u0000\":\"x\"}"), "override.label?", "unknown key");
 }
 
 /* The path of an unknown key that is not the first key of the object must
  * name that key alone (API.md: "a details.failures entry whose path names
  * it"). */
+/* An unknown key of 4 MiB comes back as its first ECHO_MAX bytes and
+ * "...", in every key of the path. */
+static void test_failure_paths_echo_capped(void **state)
+{
+	size_t big = 4u << 20, n = 0;
+	char *in = malloc(big + 64), want[256];
+	struct arena *a = *state;
+	struct res r;
+
+	assert_non_null(in);
+	n += (size_t)sprintf(in, "{\"");
+	memset(in + n, 'k', big);
+	n += big;
+	n += (size_t)sprintf(in + n, "\":1}");
+	run(a, in, n, 0, &dflt, &r);
+	snprintf(want, sizeof(want), "override.%.*s...", ECHO_MAX, in + 2);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.path, want);
+	arena_reset(a);
+	/* a long known-place key and a long nested key */
+	n = (size_t)sprintf(in, "{\"environment_variables\":{\"");
+	memset(in + n, 'v', 100);
+	n += 100;
+	n += (size_t)sprintf(in + n, "\":{\"");
+	memset(in + n, 'w', 100);
+	n += 100;
+	n += (size_t)sprintf(in + n, "\":1,\"");
+	memset(in + n, 'w', 100);
+	n += 100;
+	n += (size_t)sprintf(in + n, "\":2}}}");
+	run(a, in, n, 0, &dflt, &r);
+	snprintf(want, sizeof(want), "override.environment_variables.%.*s....%.*s...",
+		 ECHO_MAX, in + 27, ECHO_MAX, in + 27 + 100 + 4);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.msg, "duplicate key");
+	assert_string_equal(r.path, want);
+	arena_reset(a);
+	free(in);
+}
+
 static void test_unknown_key_after_other_keys(void **state)
 {
 	struct arena *a = *state;
@@ -608,6 +650,72 @@ static void test_wrong_types(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_fail(a, cases[i].in, strlen(cases[i].in), cases[i].path, cases[i].msg);
+}
+
+/* Discriminator places (authorization, pagination,
+ * webhook.signature_verification, credentials in both forms): "format" is a
+ * string, the "config" beside a format is an object, and credentials
+ * without a "format" key is a map of entries, each an object and itself
+ * such a place. Whatever order the keys come in. */
+static void test_discriminator_types(void **state)
+{
+	static const struct {
+		const char *in, *path, *msg;
+	} bad[] = {
+		{ "{\"webhook\":{\"signature_verification\":{\"format\":7}}}",
+		  "override.webhook.signature_verification.format", "must be a string" },
+		{ "{\"webhook\":{\"signature_verification\":{\"config\":[],\"format\":\"hmac\"}}}",
+		  "override.webhook.signature_verification.config", "must be an object" },
+		{ "{\"webhook\":{\"signature_verification\":{\"format\":\"x\",\"config\":\"s\"}}}",
+		  "override.webhook.signature_verification.config", "must be an object" },
+		{ "{\"credentials\":{\"format\":5,\"config\":{}}}",
+		  "override.credentials.format", "must be a string" },
+		{ "{\"credentials\":{\"config\":{},\"format\":null}}",
+		  "override.credentials.format", "must be a string" },
+		{ "{\"credentials\":{\"config\":\"x\",\"format\":\"api_key\"}}",
+		  "override.credentials.config", "must be an object" },
+		{ "{\"credentials\":{\"oauth2\":\"x\"}}",
+		  "override.credentials.oauth2", "must be an object (a credentials entry)" },
+		{ "{\"credentials\":{\"oauth2\":{},\"api_key\":[]}}",
+		  "override.credentials.api_key", "must be an object (a credentials entry)" },
+		{ "{\"credentials\":{\"oauth2\":{\"format\":1}}}",
+		  "override.credentials.oauth2.format", "must be a string" },
+		{ "{\"credentials\":{\"oauth2\":{\"config\":1,\"format\":\"oauth2\"}}}",
+		  "override.credentials.oauth2.config", "must be an object" },
+		{ "{\"pagination\":{\"config\":\"x\",\"format\":\"page\"}}",
+		  "override.pagination.config", "must be an object" },
+		{ "{\"pagination\":{\"format\":\"page\",\"config\":null}}",
+		  "override.pagination.config", "must be an object" },
+		{ "{\"authorization\":{\"format\":\"bearer\",\"config\":[{}]}}",
+		  "override.authorization.config", "must be an object" },
+		/* the first failure wins, and later keys are not reached */
+		{ "{\"credentials\":{\"a\":1,\"b\":{\"format\":2}},\"tags\":3}",
+		  "override.credentials.a", "must be an object (a credentials entry)" },
+	};
+	static const char *const good[] = {
+		/* a format alone, a config alone, other keys of any type */
+		"{\"pagination\":{\"format\":\"page\"}}",
+		"{\"pagination\":{\"config\":\"free without a format\"}}",
+		"{\"authorization\":{\"format\":\"basic\",\"config\":{},\"x\":[1]}}",
+		"{\"webhook\":{\"signature_verification\":{\"format\":\"anything\",\"config\":{}},"
+		"\"format\":1,\"config\":2}}",
+		/* single form: the other keys and the inside of config are lenient */
+		"{\"credentials\":{\"label\":\"x\",\"format\":\"api_key\",\"config\":{\"format\":5,"
+		"\"config\":\"y\"},\"extra\":{\"format\":[]}}}",
+		/* map form: entries with their own format and config */
+		"{\"credentials\":{\"oauth2\":{\"format\":\"oauth2\",\"config\":{\"client\":{}}},"
+		"\"api_key\":{\"config\":{\"format\":9}},\"empty\":{}}}",
+		"{\"credentials\":{}}",
+		/* deeper and other places stay lenient */
+		"{\"resources\":{\"r\":{\"format\":1,\"config\":2}},\"actions\":{\"format\":3}}",
+		"{\"pagination\":{\"format\":\"cursor\",\"config\":{\"format\":[],\"config\":1}}}",
+	};
+	struct arena *a = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_fail(a, bad[i].in, strlen(bad[i].in), bad[i].path, bad[i].msg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		expect_ok(a, good[i], strlen(good[i]), good[i]);
 }
 
 /* A duplicate is caught at any depth, with the message "duplicate key" and
@@ -899,6 +1007,27 @@ static void test_syntax_errors(void **state)
 		expect_fail(a, in[i], strlen(in[i]), "override", syntax_msg);
 }
 
+/* RFC 8259 whitespace is space, tab, LF and CR; yajl also skips form feed
+ * and vertical tab between tokens. Outside strings those two are refused
+ * wherever they stand; inside strings every raw control is refused (yajl),
+ * while DEL and escaped controls are legal. */
+static void test_only_rfc_whitespace(void **state)
+{
+	static const char *const bad[] = {
+		"\f{}", "{}\f", "\v{}", "{}\v", "{\f}", "{\v\"label\":\"x\"}",
+		"{\"label\"\f:\"x\"}", "{\"label\":\v\"x\"}", "{\"tags\":[\f]}",
+		"{\"tags\":[\"a\",\v\"b\"]}", "{\"actions\":{\"a\":1\f}}",
+		"{\"label\":\"a\fb\"}", "{\"label\":\"a\vb\"}",
+		"{\"actions\":{\"a\x1f\":1}}", "{}\xc2\xa0", "{\"tags\":[\x00]}",
+	};
+	struct arena *a = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_fail(a, bad[i], strlen(bad[i]), "override", syntax_msg);
+	expect_ok(a, S(" \t\r\n{ \t\r\n\"tags\" :\t[ \"a\"\r\n] } \n"), "{\"tags\":[\"a\"]}");
+	expect_ok(a, S("{\"label\":\"a\x7f\\f\\u000b\"}"), "{\"label\":\"a\x7f\\f\\u000B\"}");
+}
+
 /* Empty input: nothing fed at all, then jc_finish. */
 /* yajl takes an unterminated string after a complete document for "more to
  * come" and accepts the input: the byte scanner must refuse it. */
@@ -1011,10 +1140,10 @@ static void test_redact_single_form_nested_value(void **state)
 static void test_redact_siblings_after_secret(void **state)
 {
 	static const char in[] =
-		"{\"label\":\"l\",\"credentials\":{\"client\":{\"secret\":{\"a\":[1,{\"b\":[]}],"
+		"{\"label\":\"l\",\"credentials\":{\"format\":\"f\",\"client\":{\"secret\":{\"a\":[1,{\"b\":[]}],"
 		"\"secret\":\"inner\"},\"id\":\"q\"},\"z\":[1,{\"y\":null}]},\"tags\":[\"t\"]}";
 	static const char want_red[] =
-		"{\"label\":\"l\",\"credentials\":{\"client\":{\"secret\":\"[REDACTED]\","
+		"{\"label\":\"l\",\"credentials\":{\"format\":\"f\",\"client\":{\"secret\":\"[REDACTED]\","
 		"\"id\":\"q\"},\"z\":[1,{\"y\":null}]},\"tags\":[\"t\"]}";
 	struct arena *a = *state;
 
@@ -1055,15 +1184,15 @@ static void test_redact_only_client_secret_in_credentials(void **state)
 {
 	static const char *const in[] = {
 		"{\"credentials\":{\"format\":\"api_key\",\"config\":{\"secret\":\"keep1\"}}}",
-		"{\"credentials\":{\"secret\":\"keep2\"}}",
+		"{\"credentials\":{\"format\":\"f\",\"secret\":\"keep2\"}}",
 		"{\"credentials\":{\"client\":{\"id\":\"keep3\",\"secrets\":\"keep4\"}}}",
-		"{\"credentials\":{\"client_secret\":\"keep5\",\"x\":{\"client\":\"keep6\"}}}",
+		"{\"credentials\":{\"client_secret\":\"keep5\",\"x\":{\"client\":\"keep6\"},\"format\":\"f\"}}",
 		"{\"actions\":{\"client\":{\"secret\":\"keep7\"}}}",
 		"{\"webhook\":{\"credentials\":{\"client\":{\"secret\":\"keep8\"}}}}",
 		"{\"environment_variables\":{\"client\":{\"secret\":\"keep9\"}}}",
 		"{\"resources\":{\"credentials\":{\"x\":{\"client\":{\"secret\":\"keep10\"}}}}}",
-		"{\"credentials\":{\"list\":[{\"secret\":\"keep11\"}],\"client\":[{\"secrets\":\"keep12\"}]}}",
-		"{\"credentials\":{\"x\":[{\"secret\":\"keep13\"},[{\"secret\":\"keep14\"}]]}}",
+		"{\"credentials\":{\"format\":\"f\",\"list\":[{\"secret\":\"keep11\"}],\"client\":[{\"secrets\":\"keep12\"}]}}",
+		"{\"credentials\":{\"format\":\"f\",\"x\":[{\"secret\":\"keep13\"},[{\"secret\":\"keep14\"}]]}}",
 	};
 	struct arena *a = *state;
 
@@ -1115,6 +1244,9 @@ int main(void)
 		T(test_escaped_lone_surrogate),
 		T(test_syntax_errors),
 		T(test_unterminated_trailing_string),
+		T(test_only_rfc_whitespace),
+		T(test_discriminator_types),
+		T(test_failure_paths_echo_capped),
 		T(test_empty_input),
 		T(test_zero_length_feeds),
 		T(test_first_failure_kept),

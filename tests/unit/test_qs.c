@@ -320,6 +320,45 @@ static void test_utf8_valid(void **state)
 	assert_true(utf8_valid("ab\xff", 2));
 }
 
+/* ---- echo_copy ---- */
+
+static void test_echo_copy(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t cut;	/* bytes of in kept */
+		bool dots;
+	} cases[] = {
+		{ "short", 5, false },
+		/* 64 bytes: whole; 65: 64 and "..." */
+		{ "0123456789012345678901234567890123456789012345678901234567890123", 64, false },
+		{ "01234567890123456789012345678901234567890123456789012345678901234", 64, true },
+		/* a character across the cut is left out whole */
+		{ "012345678901234567890123456789012345678901234567890123456789012\xc3\xa9", 63, true },
+		{ "01234567890123456789012345678901234567890123456789012345678901\xe2\x82\xacx", 62, true },
+		{ "0123456789012345678901234567890123456789012345678901234567890\xf0\x9f\x98\x80", 61,
+		  true },
+		/* ... or kept when it ends at the cut */
+		{ "01234567890123456789012345678901234567890123456789012345678901\xc3\xa9x", 64, true },
+	};
+	char out[ECHO_ROOM + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = echo_copy(out, cases[i].in, strlen(cases[i].in));
+
+		assert_int_equal(n, cases[i].cut + (cases[i].dots ? 3 : 0));
+		assert_memory_equal(out, cases[i].in, cases[i].cut);
+		if (cases[i].dots)
+			assert_memory_equal(out + cases[i].cut, "...", 3);
+		assert_true(utf8_valid(out, n));
+	}
+	/* a NUL byte would end the C string: it shows as '?' */
+	assert_int_equal(echo_copy(out, "a\0b", 3), 3);
+	assert_memory_equal(out, "a?b", 3);
+	assert_int_equal(echo_copy(out, "", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_qs_encoded_kept),
 		cmocka_unit_test(test_qs_then_decode),
 		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_echo_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,15 +124,19 @@ static void test_allow(void **state)
 	(void)state;
 	memset(buf, 'Z', sizeof(buf));
 	router_allow(ROUTE_HEALTHZ, buf, sizeof(buf));
-	assert_string_equal(buf, "GET");
+	assert_string_equal(buf, "GET, HEAD");	/* HEAD wherever there is a GET */
 	/* exactly big enough */
 	memset(buf, 'Z', sizeof(buf));
-	router_allow(ROUTE_HEALTHZ, buf, 4);
+	router_allow(ROUTE_HEALTHZ, buf, 10);
+	assert_string_equal(buf, "GET, HEAD");
+	/* one byte short: never half a method name */
+	memset(buf, 'Z', sizeof(buf));
+	router_allow(ROUTE_HEALTHZ, buf, 9);
 	assert_string_equal(buf, "GET");
 }
 
-/* Every route's Allow list is "GET" or "GET, X, ...": known method names,
- * in the table's order, separated by ", ". */
+/* Every route's Allow list is "GET, HEAD" or "GET, HEAD, X, ...": known
+ * method names, in the table's order, separated by ", ". */
 static void test_allow_format(void **state)
 {
 	(void)state;
@@ -141,7 +145,7 @@ static void test_allow_format(void **state)
 		int last = -1;
 
 		router_allow((enum route_id)id, buf, sizeof(buf));
-		assert_memory_equal(buf, "GET", 3);	/* every route has GET */
+		assert_memory_equal(buf, "GET, HEAD", 9);	/* every route has GET */
 		for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
 			int m;
 
@@ -219,7 +223,7 @@ static const char head_405[] =
 	"Content-Type: application/json\r\n"
 	"Cache-Control: no-store\r\n"
 	"X-Request-Id: test-req-1\r\n"
-	"Allow: GET\r\n"
+	"Allow: GET, HEAD\r\n"
 	"\r\n";
 static const char body_405[] =
 	"{\"statusCode\":405,\"error\":\"Method Not Allowed\","
@@ -304,7 +308,6 @@ static void test_dispatch_405(void **state)
 		{ M_DELETE, "DELETE", "/healthz" },
 		{ M_PUT, "PUT", "/healthz" },
 		{ M_PATCH, "PATCH", "/healthz" },
-		{ M_HEAD, "HEAD", "/healthz" },
 		{ M_OPTIONS, "OPTIONS", "/healthz" },
 		{ M_OTHER, "BREW", "/healthz" },
 	};
@@ -314,7 +317,7 @@ static void test_dispatch_405(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dispatch(a, cases[i].m, cases[i].name, cases[i].path, &r);
 		assert_non_null(strstr(out, "Status: 405"));
-		assert_non_null(strstr(out, "\r\nAllow: GET\r\n"));
+		assert_non_null(strstr(out, "\r\nAllow: GET, HEAD\r\n"));
 		assert_int_equal(outlen, strlen(head_405) + strlen(body_405));
 		assert_memory_equal(out, head_405, strlen(head_405));
 		assert_string_equal(out + strlen(head_405), body_405);
@@ -368,6 +371,44 @@ static void test_dispatch_405_ei_routes(void **state)
 	}
 }
 
+/* A reply to HEAD is the head alone, whatever the handler writes after
+ * it: the router's own 404, and a long reply through the buffer. */
+static void test_head_only(void **state)
+{
+	static char big[3 * REQ_OBUF_SIZE];
+	struct arena *a = *state;
+	struct req r;
+
+	dispatch(a, M_HEAD, "HEAD", "/nope", &r);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(out, head_404);
+	arena_reset(a);
+
+	memset(big, 'x', sizeof(big));
+	memset(&r, 0, sizeof(r));
+	r.arena = a;
+	r.cfg = &cfg;
+	r.write = buf_write;
+	r.head_only = true;
+	snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
+	outlen = 0;
+	out[0] = '\0';
+	assert_int_equal(req_header(&r, "ETag", "\"7\""), 0);
+	assert_int_equal(req_begin(&r, 200), 0);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(req_write(&r, "abc", 3), 0);
+	assert_int_equal(req_write(&r, big, sizeof(big)), 0);	/* straight through */
+	assert_int_equal(req_write(&r, "abc", 3), 0);
+	assert_int_equal(req_flush(&r), 0);
+	assert_string_equal(out, "Status: 200 OK\r\n"
+			    "Content-Type: application/json\r\n"
+			    "Cache-Control: no-store\r\n"
+			    "X-Request-Id: test-req-1\r\n"
+			    "ETag: \"7\"\r\n"
+			    "\r\n");
+	arena_reset(a);
+}
+
 /* A client that went away: writes fail, the dispatch still returns. */
 static void test_dispatch_write_fails(void **state)
 {
@@ -398,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dispatch_405, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_405_ei_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_write_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
