@@ -9,6 +9,8 @@
 #   ./dev.sh fuzz [SECONDS]  every libFuzzer harness of tests/fuzz (default 10 s each)
 #   ./dev.sh soak [SECONDS]  mixed load with worker kills and a MariaDB restart
 #                   (default 300 s); prints a report, not part of `test`
+#   ./dev.sh bench [FLAGS]   the benchmarks (tests/bench/run FLAGS); prints a
+#                   table, not part of `test`
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -20,7 +22,7 @@ PACKAGES=(
 	libfcgi-dev libyajl-dev default-libmysqlclient-dev uuid-dev libssl-dev
 	libcmocka-dev
 	mariadb-server mariadb-client nginx python3 curl
-	clang libclang-rt-14-dev sqlmap
+	clang libclang-rt-14-dev sqlmap wrk
 )
 
 need_root() {
@@ -126,8 +128,14 @@ soak)
 	build build-dev
 	python3 tests/soak/soak.py "$ROOT/build-dev" "${2:-300}"
 	;;
+bench)
+	deps
+	build build-dev
+	shift
+	tests/bench/run "$@"
+	;;
 *)
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

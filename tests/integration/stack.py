@@ -115,7 +115,9 @@ class Stack:
             subprocess.run(
                 ["mariadb-install-db", "--no-defaults", "--datadir=" + datadir,
                  "--user=root", "--auth-root-authentication-method=normal",
-                 "--skip-test-db"],
+                 # no look-up of this machine's host name, which fails
+                 # where it does not resolve (a minimal root, no /etc/hosts)
+                 "--skip-test-db", "--skip-name-resolve"],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log = open(os.path.join(self.dir, "mysqld.log"), "ab")
         self.db_proc = subprocess.Popen(
