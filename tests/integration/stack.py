@@ -107,18 +107,23 @@ class Stack:
         os.makedirs(d, exist_ok=True)
         return d
 
+    @staticmethod
+    def install_db_command(datadir):
+        """mariadb-install-db for a private datadir. --force skips its
+        look-up of this machine's host name, which fails the install where
+        neither the host name nor localhost resolves (a minimal root without
+        /etc/hosts); grants then use IP addresses, and ours use none."""
+        return ["mariadb-install-db", "--no-defaults", "--datadir=" + datadir,
+                "--user=root", "--auth-root-authentication-method=normal",
+                "--skip-test-db", "--force"]
+
     def start_db(self):
         datadir = self.db_datadir()
         fresh = not os.path.isdir(os.path.join(datadir, "mysql"))
         if fresh:
             os.makedirs(datadir, exist_ok=True)
-            subprocess.run(
-                ["mariadb-install-db", "--no-defaults", "--datadir=" + datadir,
-                 "--user=root", "--auth-root-authentication-method=normal",
-                 # no look-up of this machine's host name, which fails
-                 # where it does not resolve (a minimal root, no /etc/hosts)
-                 "--skip-test-db", "--skip-name-resolve"],
-                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(self.install_db_command(datadir),
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log = open(os.path.join(self.dir, "mysqld.log"), "ab")
         self.db_proc = subprocess.Popen(
             ["mariadbd", "--no-defaults", "--datadir=" + datadir,

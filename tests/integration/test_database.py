@@ -1,5 +1,9 @@
 """The database going away and coming back, seen through nginx."""
+import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
 
 from helpers import check, demo_ei, expect_error
@@ -68,3 +72,30 @@ def test_db_hung_gives_503_within_timeout(stack):
     while stack.get("/environment-integration/" + ei, token=token).status != 200:
         check(time.monotonic() < deadline, "no recovery after SIGCONT")
         time.sleep(0.2)
+
+
+def test_private_database_installs_where_the_host_name_does_not_resolve(stack):
+    """The private MariaDB of dev.sh and the tests installs on a machine
+    where neither the host name nor localhost resolves (a minimal root
+    without /etc/hosts), emulated in a mount and UTS namespace. The plain
+    command fails there: the emulation reproduces the problem."""
+    shell = ('mount --bind /dev/null /etc/hosts && hostname envint-no-such-host-7q && '
+             'exec "$@"')
+    work = tempfile.mkdtemp(prefix="installdb-", dir=stack.dir)
+    try:
+        results = []
+        for name, force in (("plain", False), ("ours", True)):
+            datadir = os.path.join(work, name)
+            cmd = stack.install_db_command(datadir)
+            if not force:
+                cmd = [a for a in cmd if a != "--force"]
+            r = subprocess.run(["unshare", "--mount", "--uts", "sh", "-c", shell, "sh"] + cmd,
+                               capture_output=True, text=True, timeout=120)
+            results.append((name, r.returncode, r.stdout + r.stderr))
+        check(results[0][1] != 0 and "could be looked up" in results[0][2],
+              "the emulation did not reproduce the failure: %r"
+              % (results[0][:2] + (results[0][2][-300:],),))
+        check(results[1][1] == 0 and os.path.isdir(os.path.join(work, "ours", "mysql")),
+              "install failed: %r" % (results[1][:2] + (results[1][2][-300:],),))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
