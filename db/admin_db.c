@@ -1,4 +1,4 @@
-#include "admin_db.h"
+#include "db/admin_db.h"
 
 #include <uuid/uuid.h>
 

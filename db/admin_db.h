@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "db.h"
-#include "envint_db.h"
+#include "db/db.h"
+#include "db/envint_db.h"
 
 struct team_row {
 	const char *name, *domain, *logo, *tos_link;	/* NULL = SQL NULL */

@@ -1,4 +1,4 @@
-#include "db.h"
+#include "db/db.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../app/log.h"
+#include "app/base/clock.h"
+#include "app/base/log.h"
 
 /* A lost connection is retried once only when the failure came fast (the
  * server restarted under an idle connection). A slow failure means a hung
@@ -48,13 +49,6 @@ static const char session_sql[] =
 	" sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
 	"ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'";
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Errors that mean the connection is gone (or never came): reconnect. */
 static bool errno_is_lost(unsigned e)
@@ -542,4 +536,28 @@ fail:
 	if (errno_is_lost(mysql_errno(db->conn)))
 		disconnect(db);
 	return rc;
+}
+
+void db_time_from_us(long long us, MYSQL_TIME *t)
+{
+	struct civil c;
+
+	civil_from_us(us, &c);
+	memset(t, 0, sizeof(*t));
+	t->year = (unsigned)c.year;
+	t->month = c.month;
+	t->day = c.day;
+	t->hour = c.hour;
+	t->minute = c.minute;
+	t->second = c.second;
+	t->second_part = c.micro;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+long long db_time_us(const MYSQL_TIME *t)
+{
+	struct civil c = { t->year, t->month, t->day, t->hour, t->minute, t->second,
+			   t->second_part };
+
+	return civil_to_us(&c);
 }

@@ -15,8 +15,8 @@
 
 #include <mysql.h>
 
-#include "../app/config.h"
-#include "stmt.h"
+#include "app/base/config.h"
+#include "db/stmt.h"
 
 enum db_err {
 	DB_OK,		/* DB_OK */
@@ -99,6 +99,11 @@ void db_rollback(struct db *db);
  * Results, if any, are discarded. */
 enum db_err db_run_script(struct db *db, const char *sql, size_t len,
 			  const char *what);
+
+/* DATETIME values are UTC (the session's time_zone is +00:00); these
+ * convert them to and from microseconds since the epoch. */
+void db_time_from_us(long long us, MYSQL_TIME *t);
+long long db_time_us(const MYSQL_TIME *t);
 
 /* Binding helpers: a zeroed MYSQL_BIND of one type. */
 static inline void bind_bin(MYSQL_BIND *b, const void *p, unsigned long *len)

@@ -1,4 +1,4 @@
-#include "envint_db.h"
+#include "db/envint_db.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -211,14 +211,6 @@ static const char *const op_sql[OP__MAX] = {
 	" NOT IN (",	/* OP_NIN */
 };
 
-enum vbind { VB_ID, VB_BOOL, VB_TIME, VB_TEXT };
-
-static const enum vbind field_bind[EF__MAX] = {
-	VB_ID, VB_ID, VB_ID,		/* EF_ID, EF_INTEGRATION_ID, EF_ENVIRONMENT_ID */
-	VB_BOOL, VB_BOOL,		/* EF_SHOW_IN_CATALOG, EF_IS_ENABLED */
-	VB_TEXT, VB_TEXT,		/* EF_INTEGRATION_NAME, EF_INTEGRATION_CATEGORY */
-	VB_TIME, VB_TIME,		/* EF_CREATED_AT, EF_UPDATED_AT */
-};
 
 static const char scope_team_sql[] = " WHERE ei.team_id = ?";
 static const char scope_env_sql[] = " WHERE ei.team_id = ? AND ei.environment_id = ?";
@@ -247,8 +239,9 @@ struct qbuild {
 	char *sql, *w;
 	MYSQL_BIND *p;
 	size_t k;		/* parameters bound so far */
-	unsigned long *lens;
+	unsigned long *lens;	/* per parameter, as its kind needs */
 	signed char *tinies;
+	MYSQL_TIME *times;
 	unsigned long l16;
 };
 
@@ -265,12 +258,21 @@ static int qb_init(struct qbuild *b, struct arena *a, const char *head,
 	b->p = arena_calloc(a, nparams * sizeof(*b->p));
 	b->lens = arena_alloc(a, nparams * sizeof(*b->lens));
 	b->tinies = arena_alloc(a, nparams);
-	if (b->sql == NULL || b->p == NULL || b->lens == NULL || b->tinies == NULL)
+	b->times = arena_alloc(a, nparams * sizeof(*b->times));
+	if (b->sql == NULL || b->p == NULL || b->lens == NULL || b->tinies == NULL ||
+	    b->times == NULL)
 		return -1;
 	b->w = put(b->sql, head);
 	b->k = 0;
 	b->l16 = 16;
 	return 0;
+}
+
+/* Binds an instant as parameter k. */
+static void qb_time(struct qbuild *b, long long us)
+{
+	db_time_from_us(us, &b->times[b->k]);
+	bind_time(&b->p[b->k], &b->times[b->k]);
 }
 
 /* " AND field op ?" for each filter, its values bound in order. */
@@ -291,20 +293,22 @@ static void qb_filters(struct qbuild *b, const struct ei_list_query *q)
 			union filter_value *v = &f->v[j];
 			size_t k = b->k;
 
-			switch (field_bind[f->field]) {
-			case VB_ID:
+			switch (f->kind) {
+			case VK_ID:
 				bind_bin(&b->p[k], v->id, &b->l16);
 				break;
-			case VB_BOOL:
+			case VK_BOOL:
 				b->tinies[k] = v->b;
 				bind_tiny(&b->p[k], &b->tinies[k]);
 				break;
-			case VB_TIME:
-				bind_time(&b->p[k], &v->t);
+			case VK_TIME:
+				qb_time(b, v->us);
 				break;
-			case VB_TEXT:
+			case VK_STRING:
 				b->lens[k] = v->s.n;
 				bind_str(&b->p[k], v->s.p, &b->lens[k]);
+				break;
+			case VK__MAX:
 				break;
 			}
 		}
@@ -331,8 +335,10 @@ enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope
 	qb_filters(&b, q);
 	if (q->has_after) {
 		b.w = put(b.w, keyset_sql);
-		bind_time(&b.p[b.k++], (MYSQL_TIME *)&q->after_created);
-		bind_time(&b.p[b.k++], (MYSQL_TIME *)&q->after_created);
+		qb_time(&b, q->after_created_us);
+		b.k++;
+		qb_time(&b, q->after_created_us);
+		b.k++;
 		bind_bin(&b.p[b.k++], q->after_id, &b.l16);
 	}
 	b.w = put(b.w, order_sql);

@@ -9,9 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../app/arena.h"
-#include "db.h"
-#include "scope.h"
+#include "app/api/query.h"
+#include "app/base/arena.h"
+#include "db/db.h"
+#include "db/scope.h"
 
 struct text {
 	const char *p;	/* NULL for SQL NULL */
@@ -43,57 +44,6 @@ struct ei_row {
  * for a caller that has just written it and holds the text. */
 enum db_err db_ei_get_lean(struct db *db, struct arena *a, const struct scope *scope,
 			   const unsigned char id[16], struct ei_row *out);
-
-/* The list filters of API.md. Each field maps to one column in
- * db/envint_db.c and to its query-string names in app/filter.c. */
-enum ei_field {
-	EF_ID,			/* EF_ID */
-	EF_INTEGRATION_ID,	/* EF_INTEGRATION_ID */
-	EF_ENVIRONMENT_ID,	/* EF_ENVIRONMENT_ID */
-	EF_SHOW_IN_CATALOG,	/* EF_SHOW_IN_CATALOG */
-	EF_IS_ENABLED,		/* EF_IS_ENABLED */
-	EF_INTEGRATION_NAME,	/* EF_INTEGRATION_NAME */
-	EF_INTEGRATION_CATEGORY,	/* EF_INTEGRATION_CATEGORY */
-	EF_CREATED_AT,		/* EF_CREATED_AT */
-	EF_UPDATED_AT,		/* EF_UPDATED_AT */
-	EF__MAX
-};
-
-enum filter_op {
-	OP_EQ,	/* OP_EQ */
-	OP_NE,	/* OP_NE */
-	OP_GT,	/* OP_GT */
-	OP_GTE,	/* OP_GTE */
-	OP_LT,	/* OP_LT */
-	OP_LTE,	/* OP_LTE */
-	OP_IN,	/* OP_IN */
-	OP_NIN,	/* OP_NIN */
-	OP__MAX
-};
-
-/* One value of a filter; which member is set follows the field's kind. */
-union filter_value {
-	unsigned char id[16];	/* ids */
-	bool b;			/* show_in_catalog, is_enabled */
-	MYSQL_TIME t;		/* created_at, updated_at (UTC) */
-	struct text s;		/* integration name, category */
-};
-
-struct ei_filter {
-	enum ei_field field;
-	enum filter_op op;
-	size_t n;		/* 1, or the list length of in / nin */
-	union filter_value *v;
-};
-
-struct ei_list_query {
-	struct ei_filter *filters;
-	size_t n_filters;
-	bool has_after;		/* keyset position from next_cursor */
-	MYSQL_TIME after_created;
-	unsigned char after_id[16];
-	unsigned limit;		/* rows wanted on the page */
-};
 
 /* An open page of results, streamed from the server row by row. */
 struct ei_page;

@@ -1,4 +1,4 @@
-#include "stmt.h"
+#include "db/stmt.h"
 
 /*
  * Every statement binds its values; none is assembled from input. Column

@@ -1,4 +1,4 @@
-#include "token_db.h"
+#include "db/token_db.h"
 
 #include <string.h>
 

@@ -4,9 +4,9 @@
 #ifndef ENVINT_TOKEN_DB_H
 #define ENVINT_TOKEN_DB_H
 
-#include "../app/arena.h"
-#include "db.h"
-#include "scope.h"
+#include "app/base/arena.h"
+#include "db/db.h"
+#include "db/scope.h"
 
 /* Finds the live token with this selector. On DB_OK, `hash` holds the
  * stored SHA-256 of its secret and `scope` its team, environment and the

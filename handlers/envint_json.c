@@ -1,8 +1,8 @@
-#include "envint_json.h"
+#include "handlers/envint_json.h"
 
 #include <string.h>
 
-#include "../app/jsonw.h"
+#include "app/http/jsonw.h"
 
 static char *digits(char *w, unsigned v, int n)
 {

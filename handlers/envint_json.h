@@ -5,8 +5,8 @@
 #ifndef ENVINT_ENVINT_JSON_H
 #define ENVINT_ENVINT_JSON_H
 
-#include "../app/req.h"
-#include "../db/envint_db.h"
+#include "app/http/req.h"
+#include "db/envint_db.h"
 
 /* Writes the object into the reply body (after req_begin). Stored JSON
  * (config, override) is copied verbatim: it was validated and

@@ -1,15 +1,14 @@
-#include "handlers.h"
+#include "handlers/handlers.h"
 
 #include <string.h>
 
-#include "../app/cursor.h"
-#include "../app/etag.h"
-#include "../app/ids.h"
-#include "../app/jsonw.h"
-#include "../app/log.h"
-#include "../app/timeconv.h"
-#include "../db/envint_db.h"
-#include "envint_json.h"
+#include "app/api/cursor.h"
+#include "app/api/etag.h"
+#include "app/base/ids.h"
+#include "app/http/jsonw.h"
+#include "app/base/log.h"
+#include "db/envint_db.h"
+#include "handlers/envint_json.h"
 
 /* GET /environment-integration/{id}: the object, unwrapped. A malformed
  * id, an unknown one and another tenant's all answer the same 404. The
@@ -88,7 +87,7 @@ void envint_list(struct req *r)
 	more = n == q.limit && got == 1;
 	JW_LIT(r, "],\"next_cursor\":");
 	if (more) {
-		struct cursor c = { time_from_mysql(&row.created_at), { 0 } };
+		struct cursor c = { db_time_us(&row.created_at), { 0 } };
 		char text[CURSOR_STR_LEN + 1];
 
 		memcpy(c.id, row.id, 16);

@@ -1,14 +1,14 @@
-#include "handlers.h"
+#include "handlers/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../app/auth.h"
-#include "../app/etag.h"
-#include "../app/ids.h"
-#include "../app/req_body.h"
-#include "../db/envint_db.h"
-#include "envint_json.h"
+#include "app/http/auth.h"
+#include "app/api/etag.h"
+#include "app/base/ids.h"
+#include "app/http/req_body.h"
+#include "db/envint_db.h"
+#include "handlers/envint_json.h"
 
 static const char not_found[] = "environment integration not found";
 

@@ -5,9 +5,9 @@
 #ifndef ENVINT_HANDLERS_H
 #define ENVINT_HANDLERS_H
 
-#include "../app/filter.h"
-#include "../app/req.h"
-#include "../db/db.h"
+#include "app/api/filter.h"
+#include "app/http/req.h"
+#include "db/db.h"
 
 /* Replies for a db result other than DB_OK: 404 with `not_found`,
  * 412 for a failed precondition (DB_CONFLICT), 503 when the database is

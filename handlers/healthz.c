@@ -1,6 +1,6 @@
-#include "handlers.h"
+#include "handlers/handlers.h"
 
-#include "../db/db.h"
+#include "db/db.h"
 
 /* 200 {"status":"ok"} when this worker reaches the database, 503 when it
  * cannot. Reveals nothing else. */

@@ -1,4 +1,4 @@
-#include "handlers.h"
+#include "handlers/handlers.h"
 
 void reply_db_error(struct req *r, enum db_err rc, const char *not_found)
 {

@@ -19,7 +19,7 @@
 
 #include <fcgiapp.h>
 
-#include "../../app/listen.h"
+#include "app/proc/listen.h"
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -4,8 +4,8 @@
 #   tests/fuzz/build.sh            # all harnesses
 #   tests/fuzz/build.sh fuzz_body  # some of them
 #
-# The application sources (app/*.c but main.c and envintctl.c, handlers/*.c,
-# db/*.c) are compiled directly with clang and the fuzzer's instrumentation,
+# The application sources (app/*/*.c but app/proc/main.c and app/ctl/,
+# handlers/*.c, db/*.c) are compiled directly with clang and the fuzzer's instrumentation,
 # not taken from the gcc-built libenvint.a. Objects go to bin/obj/ and are
 # shared by every harness (same flags). Needs clang with libFuzzer
 # (Debian 12: apt-get install -y clang libclang-rt-14-dev).
@@ -16,7 +16,7 @@ top=$(cd "$here/../.." && pwd)
 CC=${CC:-clang}
 # -fno-sanitize-recover=all: an UBSan report aborts, so libFuzzer records it
 # as a crash instead of printing it and going on.
-FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE"
+FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -I$top"
 PKGS="fcgi yajl libmariadb uuid libcrypto"
 # shellcheck disable=SC2086 # PKGS and the flag lists are meant to split
 PKG_CFLAGS=$(pkg-config --cflags $PKGS)
@@ -41,11 +41,11 @@ mkdir -p "$obj"
 
 # Application objects, rebuilt when the source or any header is newer.
 # shellcheck disable=SC2012
-newest_header=$(ls -t "$top"/app/*.h "$top"/db/*.h "$top"/handlers/*.h | head -n 1)
+newest_header=$(ls -t "$top"/app/*/*.h "$top"/db/*.h "$top"/handlers/*.h | head -n 1)
 srcs=""
-for f in "$top"/app/*.c "$top"/handlers/*.c "$top"/db/*.c; do
+for f in "$top"/app/*/*.c "$top"/handlers/*.c "$top"/db/*.c; do
 	case "$f" in
-	*/app/main.c|*/app/envintctl.c) continue ;;
+	*/app/proc/main.c|*/app/ctl/*) continue ;;
 	esac
 	srcs="$srcs $f"
 done

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../app/cursor.h"
-#include "fuzz_util.h"
+#include "app/api/cursor.h"
+#include "tests/fuzz/fuzz_util.h"
 
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -24,13 +24,15 @@
 
 #include <yajl/yajl_gen.h>
 
-#include "../../app/arena.h"
-#include "../../app/config.h"
-#include "../../app/filter.h"
-#include "../../app/qs.h"
-#include "../../app/req.h"
-#include "../../app/timeconv.h"
-#include "fuzz_util.h"
+#include "app/base/arena.h"
+#include "app/base/config.h"
+#include "app/api/filter.h"
+#include "app/base/qs.h"
+#include "app/base/utf8.h"
+#include "app/http/req.h"
+#include "app/api/timeconv.h"
+#include "app/base/clock.h"
+#include "tests/fuzz/fuzz_util.h"
 
 static struct arena *arena;
 static struct config cfg;
@@ -226,14 +228,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					CHECK(utf8_valid(v->s.p, v->s.n));
 					break;
 				case EF_CREATED_AT:
-				case EF_UPDATED_AT:
-					CHECK(v->t.year >= 1000 && v->t.year <= 9999);
-					CHECK(v->t.month >= 1 && v->t.month <= 12);
-					CHECK(v->t.day >= 1 && v->t.day <= 31);
-					CHECK(v->t.hour <= 23 && v->t.minute <= 59 && v->t.second <= 59);
-					CHECK(v->t.second_part <= 999999);
-					CHECK(time_in_range(time_from_mysql(&v->t)));
+				case EF_UPDATED_AT: {
+					struct civil t;
+
+					CHECK(time_in_range(v->us));
+					civil_from_us(v->us, &t);
+					CHECK(t.year >= 1000 && t.year <= 9999);
+					CHECK(t.month >= 1 && t.month <= 12);
+					CHECK(t.day >= 1 && t.day <= 31);
+					CHECK(t.hour <= 23 && t.minute <= 59 && t.second <= 59);
+					CHECK(t.micro <= 999999);
+					CHECK(civil_to_us(&t) == v->us);
 					break;
+				}
 				case EF_SHOW_IN_CATALOG:
 				case EF_IS_ENABLED:
 					CHECK(f->op == OP_EQ || f->op == OP_NE);
@@ -248,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					CHECK(!(q.filters[k].field == f->field && q.filters[k].op == f->op));
 		}
 		if (q.has_after)
-			CHECK(time_in_range(time_from_mysql(&q.after_created)));
+			CHECK(time_in_range(q.after_created_us));
 	} else {
 		CHECK(fail.path != NULL && fail.message != NULL);
 		size_t pl = strlen(fail.path), ml = strlen(fail.message);

@@ -27,10 +27,10 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "../../app/arena.h"
-#include "../../app/json_canon.h"
-#include "../../app/qs.h"
-#include "fuzz_util.h"
+#include "app/base/arena.h"
+#include "app/json/json_canon.h"
+#include "app/base/utf8.h"
+#include "tests/fuzz/fuzz_util.h"
 
 #define DEPTH 64
 #define MAX_CHUNK 64

@@ -41,14 +41,14 @@
 #include <fcgiapp.h>
 #include <yajl/yajl_tree.h>
 
-#include "../../app/arena.h"
-#include "../../app/body.h"
-#include "../../app/config.h"
-#include "../../app/req.h"
-#include "../../app/req_body.h"
-#include "../../app/router.h"
-#include "../../app/token.h"
-#include "fuzz_util.h"
+#include "app/base/arena.h"
+#include "app/api/body.h"
+#include "app/base/config.h"
+#include "app/http/req.h"
+#include "app/http/req_body.h"
+#include "app/proc/router.h"
+#include "app/api/token.h"
+#include "tests/fuzz/fuzz_util.h"
 
 static const char *const names[] = {
 	"REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "CONTENT_TYPE",

@@ -10,7 +10,7 @@
 #include <stdalign.h>
 #include <string.h>
 
-#include "../../app/arena.h"
+#include "app/base/arena.h"
 
 #define ALIGN ((uintptr_t)alignof(max_align_t))
 

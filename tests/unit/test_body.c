@@ -28,9 +28,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../app/arena.h"
-#include "../../app/body.h"
-#include "../../app/qs.h"
+#include "app/base/arena.h"
+#include "app/api/body.h"
+#include "app/base/utf8.h"
 
 #ifndef TEST_DATA_DIR
 #error "TEST_DATA_DIR must name tests/data"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../app/config.h"
+#include "app/base/config.h"
 
 static char err[512];
 

@@ -1,5 +1,5 @@
 /* Unit tests: the list query parser (app/filter.c), cursors (app/cursor.c)
- * and ISO-8601 parsing (app/timeconv.c). */
+ * and ISO-8601 parsing (app/api/timeconv.c, app/base/clock.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,11 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../app/cursor.h"
-#include "../../app/filter.h"
-#include "../../app/ids.h"
-#include "../../app/qs.h"
-#include "../../app/timeconv.h"
+#include "app/api/cursor.h"
+#include "app/api/filter.h"
+#include "app/base/ids.h"
+#include "app/base/utf8.h"
+#include "app/api/timeconv.h"
+#include "app/base/clock.h"
 
 static struct config cfg;
 static struct arena *arena;
@@ -30,6 +31,15 @@ static int teardown(void **state)
 	(void)state;
 	arena_free(arena);
 	return 0;
+}
+
+/* The first filter's first value, a time, field by field (UTC). */
+static struct civil first_time(const struct ei_list_query *q)
+{
+	struct civil c;
+
+	civil_from_us(q->filters[0].v[0].us, &c);
+	return c;
 }
 
 static int parse(const char *qs, struct ei_list_query *q, struct failure *f)
@@ -161,10 +171,10 @@ static void test_times(void **state)
 	(void)state;
 	assert_int_equal(parse("created_at[gte]=2021-08-10T12:00:00.123%2B02:00", &q, &f), 0);
 	assert_int_equal(q.filters[0].op, OP_GTE);
-	assert_int_equal(q.filters[0].v[0].t.hour, 10);	/* converted to UTC */
-	assert_int_equal(q.filters[0].v[0].t.second_part, 123000);
+	assert_int_equal(first_time(&q).hour, 10);	/* converted to UTC */
+	assert_int_equal(first_time(&q).micro, 123000);
 	assert_int_equal(parse("updated_at[lt]=2021-08-10", &q, &f), 0);
-	assert_int_equal(q.filters[0].v[0].t.day, 10);
+	assert_int_equal(first_time(&q).day, 10);
 	fails("created_at=yesterday", "created_at");
 	fails("created_at=2021-02-30T00:00:00Z", "created_at");
 }
@@ -202,11 +212,11 @@ static void test_times_without_offset(void **state)
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		if (parse(ok[i].qs, &q, &f) != 0)
 			fail_msg("rejected: %s (%s)", ok[i].qs, f.message);
-		assert_int_equal(q.filters[0].v[0].t.year, 2024);
-		assert_int_equal(q.filters[0].v[0].t.hour, ok[i].hour);
-		assert_int_equal(q.filters[0].v[0].t.minute, ok[i].minute);
-		assert_int_equal(q.filters[0].v[0].t.second, ok[i].second);
-		assert_int_equal(q.filters[0].v[0].t.second_part, ok[i].micro);
+		assert_int_equal(first_time(&q).year, 2024);
+		assert_int_equal(first_time(&q).hour, ok[i].hour);
+		assert_int_equal(first_time(&q).minute, ok[i].minute);
+		assert_int_equal(first_time(&q).second, ok[i].second);
+		assert_int_equal(first_time(&q).micro, ok[i].micro);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *name = strncmp(bad[i], "updated", 7) == 0 ? "updated_at" : "created_at";
@@ -329,25 +339,25 @@ static void test_cursor_round_trip_and_tamper(void **state)
 	assert_int_equal(parse(qs, &q, &f), 0);
 	assert_true(q.has_after);
 	assert_memory_equal(q.after_id, c.id, 16);
-	assert_true(time_from_mysql(&q.after_created) == c.created_us);
+	assert_true(q.after_created_us == c.created_us);
 }
 
 static void test_time_conversions(void **state)
 {
 	long long us;
-	MYSQL_TIME t;
+	struct civil t;
 
 	(void)state;
 	assert_int_equal(time_parse_iso("1970-01-01T00:00:00Z", 20, &us), 0);
 	assert_true(us == 0);
 	assert_int_equal(time_parse_iso("2021-08-10T10:00:00.000Z", 24, &us), 0);
 	assert_true(us == 1628589600000000LL);
-	time_to_mysql(us, &t);
+	civil_from_us(us, &t);
 	assert_int_equal(t.year, 2021);
 	assert_int_equal(t.month, 8);
 	assert_int_equal(t.day, 10);
 	assert_int_equal(t.hour, 10);
-	assert_true(time_from_mysql(&t) == us);
+	assert_true(civil_to_us(&t) == us);
 	assert_int_equal(time_parse_iso("2024-02-29", 10, &us), 0);	/* leap day */
 	assert_int_equal(time_parse_iso("2023-02-29", 10, &us), -1);
 	assert_int_equal(time_parse_iso("2021-08-10T24:00:00Z", 20, &us), -1);

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../app/json_canon.h"
-#include "../../app/qs.h"
+#include "app/json/json_canon.h"
+#include "app/base/utf8.h"
 
 #define MAX_CHUNK 31
 #define DEPTH 64

@@ -16,9 +16,9 @@
 #include <cmocka.h>
 #include <yajl/yajl_gen.h>
 
-#include "../../app/arena.h"
-#include "../../app/jsonw.h"
-#include "../../app/qs.h"
+#include "app/base/arena.h"
+#include "app/http/jsonw.h"
+#include "app/base/utf8.h"
 
 static char out[1 << 16];
 static size_t outlen;

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../app/qs.h"
+#include "app/base/qs.h"
+#include "app/base/utf8.h"
 
 /* Decodes the NUL-terminated `in` into a fresh buffer that is poisoned
  * beyond what is decoded; returns the length and the text in out. */

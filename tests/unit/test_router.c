@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../app/router.h"
+#include "app/proc/router.h"
 
 /* ---- router_match ---- */
 

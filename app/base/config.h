@@ -1,0 +1,57 @@
+/*
+ * Configuration: a key = value file, overridden by command-line flags.
+ * Every key is a row of the table in config.c (name, type, limits, field).
+ */
+#ifndef ENVINT_CONFIG_H
+#define ENVINT_CONFIG_H
+
+#include <stddef.h>
+
+#include "app/base/log.h"
+
+struct config {
+	char listen[256];	/* "host:port", "unix:/path" or "" = inherit fd 0 */
+	unsigned listen_mode;	/* permissions of a unix socket */
+	unsigned listen_backlog;
+	unsigned workers;
+	unsigned max_requests;	/* a worker exits after this many; 0 = never */
+	unsigned grace_seconds;	/* SIGTERM: wait this long, then SIGKILL */
+	char pidfile[256];
+
+	char db_socket[256];
+	char db_host[256];
+	unsigned db_port;
+	char db_user[128];
+	char db_password[256];
+	char db_name[128];
+	unsigned db_timeout;	/* seconds: connect, read and write */
+	unsigned retry_after;	/* seconds, sent with 503 */
+	unsigned auth_cache_seconds;	/* a worker reuses a token lookup this
+					 * long; revocation takes effect within
+					 * it. 0 = look up every request */
+
+	size_t body_max;	/* bytes of a request body */
+	unsigned json_depth_max;
+	unsigned page_default;
+	unsigned page_max;
+
+	enum log_level log_level;
+	unsigned log_syslog;	/* 0 or 1 */
+};
+
+/* Fills `c` with the documented defaults. */
+void config_defaults(struct config *c);
+
+/* Sets one key from its text form. Returns 0, or -1 with a message naming
+ * the key in err (always NUL-terminated). */
+int config_set(struct config *c, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/* Reads a key = value file ('#' comments, blank lines allowed) over the
+ * current values. Returns 0, or -1 with "path:line: message" in err. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Checks relations between keys (page_default <= page_max, ...). */
+int config_check(const struct config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * One HTTP request as the handlers see it, and the helpers that answer it.
+ * Everything here lives in the worker's arena and dies with the request.
+ *
+ * Replies: a handler either calls one req_reply_* helper, or calls
+ * req_json_begin and generates the body itself. Every reply is JSON and
+ * carries X-Request-Id.
+ */
+#ifndef ENVINT_REQ_H
+#define ENVINT_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+#include <yajl/yajl_gen.h>
+
+#include "db/scope.h"
+#include "app/base/arena.h"
+#include "app/base/config.h"
+#include "app/base/failure.h"
+
+struct db;
+
+/* In the order Allow lists them. */
+enum http_method {
+	M_GET,		/* M_GET */
+	M_HEAD,		/* M_HEAD: GET's handler, the reply's body dropped */
+	M_POST,		/* M_POST */
+	M_PATCH,	/* M_PATCH */
+	M_DELETE,	/* M_DELETE */
+	M_PUT,		/* M_PUT */
+	M_OPTIONS,	/* M_OPTIONS */
+	M_OTHER,	/* M_OTHER: anything else */
+	M__MAX
+};
+
+extern const char *const http_method_names[M__MAX];
+
+struct req;
+
+/* Where reply bytes go: the FastCGI stream, or a buffer in unit tests.
+ * Returns 0, or -1 when the client is gone. */
+typedef int (*req_write_fn)(struct req *r, const void *p, size_t n);
+
+/* Where body bytes come from: up to n bytes into p; returns the count,
+ * 0 at the end of the body. */
+typedef int (*req_read_fn)(struct req *r, void *p, size_t n);
+
+struct req {
+	FCGX_Request *fx;		/* NULL outside a FastCGI worker */
+	struct arena *arena;
+	const struct config *cfg;
+	struct db *db;
+	req_write_fn write;
+	req_read_fn read;
+
+	enum http_method method;
+	const char *method_name;
+	const char *path;		/* decoded, without the query */
+	const char *query;		/* raw, "" when none */
+	const char *content_type;	/* NULL when absent */
+	long long content_length;	/* -1 when absent */
+	const char *authorization;	/* NULL when absent */
+	const char *if_match;		/* NULL when absent */
+	const char *param;		/* the {id} path segment, or NULL */
+	char id[72];			/* request id */
+
+	struct scope scope;		/* set by auth_or_reply */
+
+	char *obuf;			/* reply bytes not yet handed to write */
+	size_t olen;
+	char *headers;			/* extra "Name: value\r\n" lines */
+	size_t headers_len;
+	int status;			/* 0 until the head is written */
+	bool head_only;			/* HEAD: only the head leaves */
+	size_t head_left;		/* head bytes not yet handed over */
+	unsigned long long bytes;	/* body bytes written */
+	bool handed;			/* some reply bytes went to r->write */
+	bool abort;			/* end the connection, not the request */
+	struct timespec t0;
+};
+
+/* Fills r from the FastCGI parameters of fx. `id_prefix` and `seq` make a
+ * request id when the web server did not send one (REQUEST_ID). */
+void req_init(struct req *r, FCGX_Request *fx, struct arena *a,
+	      const struct config *cfg, struct db *db,
+	      const char *id_prefix, unsigned long long seq);
+
+/* Looks up a FastCGI parameter; NULL outside FastCGI or when absent. */
+const char *req_param(const struct req *r, const char *name);
+
+/* Adds a response header for the next reply. Values must not contain CR or
+ * LF (they come from the code, never from input). 0 or -1 (no memory). */
+int req_header(struct req *r, const char *name, const char *value);
+
+/* Writes the status line and headers. Safe to call once per request. */
+int req_begin(struct req *r, int status);
+
+/* Reply bytes are gathered in a small buffer and handed to r->write in
+ * large pieces (one call per JSON token would dominate a big page).
+ * req_flush hands over the rest; router_dispatch calls it at the end. */
+int req_write_slow(struct req *r, const void *p, size_t n);
+int req_flush(struct req *r);
+
+#define REQ_OBUF_SIZE 16384
+
+/* The common case inline: the bytes fit in the buffer already there (a
+ * page of the list makes thousands of these calls, most a few bytes long
+ * and of a size the compiler knows). */
+static inline int req_write(struct req *r, const void *p, size_t n)
+{
+	if (r->obuf != NULL && n <= REQ_OBUF_SIZE - r->olen) {
+		memcpy(r->obuf + r->olen, p, n);
+		r->olen += n;
+		r->bytes += n;
+		return 0;
+	}
+	return req_write_slow(r, p, n);
+}
+
+/* A failure after the head: withdraws the reply when none of it has left
+ * the process yet (the status, headers and body gathered so far are
+ * dropped, and a new reply may begin): true. Otherwise marks the request
+ * for abort (below) and returns false. */
+bool req_retract(struct req *r);
+
+/* The worker then closes the connection without FastCGI's END_REQUEST, so
+ * the web server sees an upstream failure and cuts the client connection:
+ * a truncated body never passes for a complete 200. */
+void req_abort(struct req *r);
+
+/* Begins a JSON reply: writes the head, returns a generator that streams
+ * into the body (freed with the arena). NULL when out of memory, in which
+ * case a 500 has been sent. */
+yajl_gen req_json_begin(struct req *r, int status);
+
+/* Standard reason phrase of an HTTP status ("Not Found"). */
+const char *http_reason(int status);
+
+/* The error envelope of API.md: {"statusCode","error","message"} and, when
+ * n > 0, "details": {"failures": [...]}. 503 adds Retry-After. */
+void req_reply_error(struct req *r, int status, const char *message);
+
+/* The 503 of an unreachable database, the same on every route: one
+ * message, and Retry-After from `retry_after`. */
+void req_reply_unavailable(struct req *r);
+
+/* 400 for one failure, with the message prefix + path + infix + reason:
+ * ("invalid body: ", " ") gives "invalid body: is_enabled must be a
+ * boolean". The failure is also the one entry of details.failures. */
+void req_reply_invalid(struct req *r, const char *prefix, const char *infix,
+		       const struct failure *f);
+void req_reply_failures(struct req *r, int status, const char *message,
+			const struct failure *f, size_t n);
+
+/* Generator helpers: a NUL-terminated string, or a literal key. */
+void json_str(yajl_gen g, const char *s);
+#define json_key(g, lit) yajl_gen_string((g), (const unsigned char *)(lit), sizeof(lit) - 1)
+
+#endif

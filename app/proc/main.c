@@ -1,0 +1,225 @@
+/*
+ * envint: the FastCGI server. Loads the configuration, opens (or inherits)
+ * the listening socket and hands over to the master, which forks workers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "app/base/config.h"
+#include "app/proc/listen.h"
+#include "app/base/log.h"
+#include "app/proc/master.h"
+#include "app/proc/site.h"
+
+#define MAX_OVERRIDES 64
+
+static const char *config_path;
+static const char *site_template;		/* --render-site */
+static const char *http_listen = "80";	/* --http-listen */
+static struct {
+	char key[64];
+	const char *value;
+} overrides[MAX_OVERRIDES];
+static size_t n_overrides;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: envint [--config FILE] [--KEY VALUE | --KEY=VALUE ...]\n"
+		"              [--check-config] [--version] [--help]\n"
+		"       envint [--config FILE] --render-site TEMPLATE [--http-listen ADDR]\n"
+		"\n"
+		"Every configuration key can be given as a flag, '_' written as '-':\n"
+		"  --listen 127.0.0.1:9000 | --listen unix:/run/envint.sock\n"
+		"  --workers 4 --db-socket /run/mysqld/mysqld.sock --log-level debug\n"
+		"Without 'listen', envint serves on the socket it inherits on fd 0\n"
+		"(mod_fcgid, spawn-fcgi). See conf/envint.conf.example for all keys.\n"
+		"\n"
+		"--render-site prints a web server site (conf/nginx-envint.conf.in) for\n"
+		"this configuration: upstream, Retry-After and the methods of each route\n"
+		"filled in; the site listens on ADDR (default 80).\n");
+}
+
+/* Builds the configuration from scratch: defaults, the file, the flags.
+ * Also the SIGHUP reload, so a reload sees the same flags. */
+static int load_config(struct config *c, char *err, size_t errlen)
+{
+	char msg[512];
+
+	config_defaults(c);
+	if (config_path != NULL && config_load(c, config_path, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < n_overrides; i++)
+		if (config_set(c, overrides[i].key, overrides[i].value, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "--%s: %s", overrides[i].key, msg);
+			return -1;
+		}
+	return config_check(c, err, errlen);
+}
+
+static int parse_args(int argc, char **argv, int *check_only)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *value;
+		char key[64];
+		size_t klen;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("envint %s\n", PACKAGE_VERSION);
+			exit(0);
+		}
+		if (strcmp(a, "--check-config") == 0) {
+			*check_only = 1;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "envint: unexpected argument '%s'\n", a);
+			return -1;
+		}
+		a += 2;
+		klen = strcspn(a, "=");
+		if (klen == 0 || klen >= sizeof(key)) {
+			fprintf(stderr, "envint: bad flag '%s'\n", argv[i]);
+			return -1;
+		}
+		for (size_t k = 0; k < klen; k++)
+			key[k] = a[k] == '-' ? '_' : a[k];
+		key[klen] = '\0';
+		if (a[klen] == '=')
+			value = a + klen + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else {
+			fprintf(stderr, "envint: flag '%s' needs a value\n", argv[i]);
+			return -1;
+		}
+		if (strcmp(key, "config") == 0) {
+			config_path = value;
+			continue;
+		}
+		if (strcmp(key, "render_site") == 0) {
+			site_template = value;
+			continue;
+		}
+		if (strcmp(key, "http_listen") == 0) {
+			http_listen = value;
+			continue;
+		}
+		if (n_overrides == MAX_OVERRIDES) {
+			fprintf(stderr, "envint: too many flags\n");
+			return -1;
+		}
+		memcpy(overrides[n_overrides].key, key, klen + 1);
+		overrides[n_overrides++].value = value;
+	}
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* --render-site: the template, rendered to stdout. 0, or 2 on failure. */
+static int render_site(const struct config *cfg)
+{
+	FILE *f = fopen(site_template, "r");
+	char *text = NULL, err[256];
+	size_t n = 0;
+	int rc = 2;
+
+	if (f == NULL) {
+		fprintf(stderr, "envint: %s: %s\n", site_template, strerror(errno));
+		return 2;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = (size_t)ftell(f)) < (1u << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc(n + 1)) != NULL &&
+	    fread(text, 1, n, f) == n) {
+		if (site_render(text, n, cfg, http_listen, stdout, err, sizeof(err)) < 0)
+			fprintf(stderr, "envint: %s: %s\n", site_template, err);
+		else if (fflush(stdout) != 0)
+			fprintf(stderr, "envint: writing the site: %s\n", strerror(errno));
+		else
+			rc = 0;
+	} else {
+		fprintf(stderr, "envint: %s: cannot read the template\n", site_template);
+	}
+	free(text);
+	fclose(f);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	int check_only = 0, listen_fd, status;
+	const char *unlink_spec = NULL;
+
+	if (parse_args(argc, argv, &check_only) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_config(&cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "envint: configuration: %s\n", err);
+		return 2;
+	}
+	if (check_only) {
+		printf("envint: configuration ok\n");
+		return 0;
+	}
+	if (site_template != NULL)
+		return render_site(&cfg);
+	log_setup(cfg.log_level, (int)cfg.log_syslog, "envint");
+
+	if (cfg.listen[0] != '\0') {
+		listen_fd = listen_open(cfg.listen, cfg.listen_mode, cfg.listen_backlog,
+					err, sizeof(err));
+		if (listen_fd < 0) {
+			log_error("%s", err);
+			return 2;
+		}
+		if (strncmp(cfg.listen, "unix:", 5) == 0)
+			unlink_spec = cfg.listen;
+	} else if (listen_inherited()) {
+		listen_fd = 0;
+	} else {
+		log_error("no 'listen' address and no listening socket on fd 0; "
+			  "see envint --help");
+		return 2;
+	}
+	if (cfg.pidfile[0] != '\0' && write_pidfile(cfg.pidfile) < 0) {
+		log_error("pidfile %s: %s", cfg.pidfile, strerror(errno));
+		return 2;
+	}
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		log_error("mysql_library_init failed");
+		return 2;
+	}
+	log_info("envint %s listening on %s", PACKAGE_VERSION,
+		 cfg.listen[0] ? cfg.listen : "inherited fd 0");
+	status = master_run(&cfg, listen_fd, unlink_spec, load_config);
+	if (cfg.pidfile[0] != '\0')
+		unlink(cfg.pidfile);
+	mysql_library_end();
+	return status;
+}

@@ -1,0 +1,121 @@
+#include "app/proc/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+#include "app/http/auth.h"
+
+static const struct route routes[ROUTE__MAX] = {
+	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */
+	  { [M_GET] = healthz_get } },
+	{ "/environment-integration", false, true,	/* ROUTE_EI_COLLECTION */
+	  { [M_GET] = envint_list, [M_POST] = envint_post } },
+	{ "/environment-integration", true, true,	/* ROUTE_EI_ITEM */
+	  { [M_GET] = envint_get, [M_PATCH] = envint_patch,
+	    [M_DELETE] = envint_delete } },
+};
+
+enum route_id router_match(struct arena *a, const char *path, const char **param)
+{
+	size_t n = strlen(path);
+
+	*param = NULL;
+	/* One trailing slash is tolerated: "/healthz/" is "/healthz". */
+	if (n > 1 && path[n - 1] == '/')
+		n--;
+	for (int i = 0; i < ROUTE__MAX; i++) {
+		size_t plen = strlen(routes[i].prefix);
+		const char *seg;
+		size_t slen;
+
+		if (n < plen || memcmp(path, routes[i].prefix, plen) != 0)
+			continue;
+		if (!routes[i].item) {
+			if (n == plen)
+				return (enum route_id)i;
+			continue;
+		}
+		if (n <= plen + 1 || path[plen] != '/')
+			continue;
+		seg = path + plen + 1;
+		slen = n - plen - 1;
+		if (memchr(seg, '/', slen) != NULL)
+			continue;
+		*param = arena_strndup(a, seg, slen);
+		if (*param == NULL)
+			return ROUTE__MAX;
+		return (enum route_id)i;
+	}
+	return ROUTE__MAX;
+}
+
+const struct route *router_route(enum route_id id)
+{
+	return &routes[id];
+}
+
+/* A route's handler for method m. HEAD is GET's wherever the route has a
+ * GET (RFC 9110): the handler runs as for GET and req drops the body. */
+static handler_fn route_handler(enum route_id id, enum http_method m)
+{
+	if (m == M_HEAD && routes[id].methods[M_HEAD] == NULL)
+		return routes[id].methods[M_GET];
+	return routes[id].methods[m];
+}
+
+void router_allow(enum route_id id, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int m = 0; m < M__MAX; m++) {
+		const char *sep = used ? ", " : "";
+		size_t need;
+
+		if (route_handler(id, (enum http_method)m) == NULL)
+			continue;
+		need = strlen(sep) + strlen(http_method_names[m]);
+		if (used + need >= len)
+			break;	/* never half a method name */
+		memcpy(buf + used, sep, strlen(sep));
+		memcpy(buf + used + strlen(sep), http_method_names[m], strlen(http_method_names[m]) + 1);
+		used += need;
+	}
+}
+
+/* Picks the handler, or replies 404 / 405 / 401 itself. */
+static void dispatch(struct req *r)
+{
+	enum route_id id;
+	handler_fn fn;
+
+	r->head_only = r->method == M_HEAD;	/* any reply to HEAD: no body */
+	if (r->path == NULL) {
+		req_reply_error(r, 404, "no such route");
+		return;
+	}
+	id = router_match(r->arena, r->path, &r->param);
+	if (id == ROUTE__MAX) {
+		req_reply_error(r, 404, "no such route");
+		return;
+	}
+	fn = route_handler(id, r->method);
+	if (fn == NULL) {
+		char allow[64];
+
+		router_allow(id, allow, sizeof(allow));
+		req_header(r, "Allow", allow);
+		req_reply_error(r, 405, "method not allowed on this route");
+		return;
+	}
+	if (routes[id].needs_auth && auth_or_reply(r) < 0)
+		return;
+	fn(r);
+}
+
+void router_dispatch(struct req *r)
+{
+	dispatch(r);
+	(void)req_flush(r);
+}
