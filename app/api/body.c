@@ -5,14 +5,11 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "app/api/override.h"
 #include "app/base/ids.h"
-#include "app/json/json_canon.h"
-#include "app/json/json_scan.h"
 #include "app/base/utf8.h"
-
-/* Shared with json_canon.c: one wording per kind of malformed input. */
-#define MSG_SYNTAX JC_MSG_SYNTAX
-#define MSG_SURROGATE JC_MSG_SURROGATE
+#include "app/json/json_canon.h"
+#include "app/json/json_stream.h"
 
 enum btype {
 	BT_BOOL,	/* BT_BOOL */
@@ -60,27 +57,19 @@ struct body_parser {
 	enum body_mode mode;
 	unsigned max_depth;
 	size_t size_hint;
-	yajl_handle yh;
-	struct json_scan scan;
+	struct json_stream stream;
+	struct json_failure fail;
 	struct body out;
 	unsigned depth;			/* 0: before the body object, 1: in it */
 	const struct bfield *cur;	/* field whose value comes next */
 	unsigned seen;			/* bit per bfields index */
 	struct jc *jc;			/* set while inside "override" */
 	bool in_override;
-	size_t bytes;
-	bool failed, oom;
-	const char *fail_path, *fail_msg;
 };
 
 static int fail(struct body_parser *p, const char *path, const char *msg)
 {
-	if (!p->failed) {
-		p->failed = true;
-		p->fail_path = path;
-		p->fail_msg = msg;
-	}
-	return 0;
+	return json_fail(&p->fail, path, msg);
 }
 
 /* A value at body level (depth 1) for the current field. */
@@ -95,31 +84,15 @@ static int field_value(struct body_parser *p, enum btype got)
 	return 1;
 }
 
-/* Routes an event into the override canonicaliser; ends routing when the
- * override object has closed. */
-#define ROUTE(p, call) do { \
-	if ((p)->in_override) { \
-		const yajl_callbacks *cb_ = jc_callbacks(); \
-		int ok_ = (call); \
-		if (!ok_) \
-			return jc_fail(p); \
-		if (jc_depth((p)->jc) == 0) \
-			return finish_override(p); \
-		return 1; \
-	} \
-} while (0)
-
-static int jc_fail(struct body_parser *p)
+/* The override's canonicaliser failed: its failure is the body's.
+ * Malformed JSON is the body's fault wherever it was noticed: one path. */
+static int override_failed(struct body_parser *p)
 {
-	const char *path, *msg;
+	const struct json_failure *f = jc_failure(p->jc);
 
-	jc_failure(p->jc, &path, &msg);
-	p->oom = jc_oom(p->jc);
-	/* malformed JSON is the body's fault wherever yajl or the
-	 * canonicaliser noticed it: one path for it */
-	if (strcmp(msg, MSG_SYNTAX) == 0)
-		path = "body";
-	return fail(p, path, msg);
+	if (f->oom)
+		return json_fail_oom(&p->fail, "body");
+	return fail(p, strcmp(f->msg, JSON_MSG_SYNTAX) == 0 ? "body" : f->path, f->msg);
 }
 
 static int finish_override(struct body_parser *p)
@@ -128,15 +101,24 @@ static int finish_override(struct body_parser *p)
 	const char *text = jc_output(p->jc, &len);
 
 	p->in_override = false;
-	if (text == NULL) {	/* generating it ran out of memory */
-		p->oom = true;
-		return fail(p, "body", "out of memory");
-	}
+	if (text == NULL)	/* generating it ran out of memory */
+		return json_fail_oom(&p->fail, "body");
 	/* {} clears, like null: nothing worth storing */
-	if (text != NULL && !(len == 2 && memcmp(text, "{}", 2) == 0)) {
+	if (!(len == 2 && memcmp(text, "{}", 2) == 0)) {
 		p->out.override = text;
 		p->out.override_len = len;
 	}
+	return 1;
+}
+
+/* After an event went to the override's canonicaliser (ok: its callback's
+ * result): routing ends when the override object has closed. */
+static int routed(struct body_parser *p, int ok)
+{
+	if (!ok)
+		return override_failed(p);
+	if (jc_depth(p->jc) == 0)
+		return finish_override(p);
 	return 1;
 }
 
@@ -144,7 +126,8 @@ static int cb_null(void *ctx)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_null(p->jc));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_null(p->jc));
 	if (p->depth == 1 && p->cur->type == BT_OVERRIDE) {
 		p->out.override = NULL;	/* cleared */
 		return 1;
@@ -156,7 +139,8 @@ static int cb_bool(void *ctx, int v)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_boolean(p->jc, v));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_boolean(p->jc, v));
 	if (!field_value(p, BT_BOOL))
 		return 0;
 	*(bool *)((char *)&p->out + p->cur->val) = v;
@@ -167,7 +151,8 @@ static int cb_number(void *ctx, const char *s, size_t n)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_number(p->jc, s, n));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_number(p->jc, s, n));
 	return field_value(p, BT__MAX);
 }
 
@@ -175,9 +160,10 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_string(p->jc, s, n));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_string(p->jc, s, n));
 	if (!utf8_valid((const char *)s, n))
-		return fail(p, "body", MSG_SYNTAX);
+		return fail(p, "body", JSON_MSG_SYNTAX);
 	if (!field_value(p, BT_UUID))
 		return 0;
 	if (id_parse((const char *)s, n, (unsigned char *)&p->out + p->cur->val) < 0)
@@ -189,7 +175,8 @@ static int cb_start_map(void *ctx)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_start_map(p->jc));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_start_map(p->jc));
 	if (p->depth == 0) {
 		p->depth = 1;
 		return 1;
@@ -198,22 +185,19 @@ static int cb_start_map(void *ctx)
 		return field_value(p, BT__MAX);
 	/* the override object: from here its events go to the canonicaliser,
 	 * which counts its own depth under what is left of the limit */
-	p->jc = jc_new(p->a, "override", p->max_depth - 1, false, p->size_hint);
-	if (p->jc == NULL) {
-		p->oom = true;
-		return fail(p, "body", "out of memory");
-	}
+	p->jc = override_canon_new(p->a, "override", p->max_depth - 1, false, p->size_hint);
+	if (p->jc == NULL)
+		return json_fail_oom(&p->fail, "body");
 	p->in_override = true;
-	if (!jc_callbacks()->yajl_start_map(p->jc))
-		return jc_fail(p);
-	return 1;
+	return routed(p, jc_callbacks()->yajl_start_map(p->jc));
 }
 
 static int cb_end_map(void *ctx)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_end_map(p->jc));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_end_map(p->jc));
 	p->depth = 0;	/* the body object closed; yajl refuses anything after */
 	return 1;
 }
@@ -222,7 +206,8 @@ static int cb_start_array(void *ctx)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_start_array(p->jc));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_start_array(p->jc));
 	return field_value(p, BT__MAX);
 }
 
@@ -230,7 +215,8 @@ static int cb_end_array(void *ctx)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_end_array(p->jc));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_end_array(p->jc));
 	return 1;	/* unreachable: arrays never open at body level */
 }
 
@@ -240,10 +226,8 @@ static int fail_key(struct body_parser *p, const unsigned char *key, size_t n,
 {
 	char *name = arena_alloc(p->a, ECHO_ROOM + 1);
 
-	if (name == NULL) {
-		p->oom = true;
-		return fail(p, "body", "out of memory");
-	}
+	if (name == NULL)
+		return json_fail_oom(&p->fail, "body");
 	name[echo_copy(name, (const char *)key, n)] = '\0';
 	return fail(p, name, msg);
 }
@@ -252,9 +236,10 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
 {
 	struct body_parser *p = ctx;
 
-	ROUTE(p, cb_->yajl_map_key(p->jc, key, n));
+	if (p->in_override)
+		return routed(p, jc_callbacks()->yajl_map_key(p->jc, key, n));
 	if (!utf8_valid((const char *)key, n))
-		return fail(p, "body", MSG_SYNTAX);
+		return fail(p, "body", JSON_MSG_SYNTAX);
 	for (size_t i = 0; i < NBFIELDS; i++) {
 		if (strlen(bfields[i].name) != n || memcmp(bfields[i].name, key, n) != 0)
 			continue;
@@ -274,11 +259,6 @@ static const yajl_callbacks callbacks = {
 	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array,
 };
 
-static void free_parser(void *h)
-{
-	yajl_free(h);
-}
-
 struct body_parser *body_parser_new(struct arena *a, enum body_mode mode,
 				    unsigned max_depth, size_t size_hint)
 {
@@ -290,64 +270,21 @@ struct body_parser *body_parser_new(struct arena *a, enum body_mode mode,
 	p->mode = mode;
 	p->max_depth = max_depth < 2 ? 2 : max_depth;
 	p->size_hint = size_hint;
-	p->yh = yajl_alloc(&callbacks, NULL, p);
-	if (p->yh == NULL)
+	if (json_stream_init(&p->stream, a, &callbacks, p, &p->fail, "body") < 0)
 		return NULL;
-	if (arena_cleanup_add(a, free_parser, p->yh) < 0) {
-		yajl_free(p->yh);
-		return NULL;
-	}
 	return p;
-}
-
-static int status(struct body_parser *p, yajl_status st)
-{
-	if (st == yajl_status_ok)
-		return 0;
-	/* yajl's own message names bytes and offsets: keep it out of replies */
-	fail(p, "body", MSG_SYNTAX);
-	return -1;
 }
 
 int body_feed(struct body_parser *p, const void *buf, size_t n)
 {
-	enum json_scan_feed seen;
-	size_t at;
-
-	if (p->failed)
-		return -1;
-	p->bytes += n;
-	seen = json_scan_feed(&p->scan, buf, n, &at);
-	if (seen != JSON_SCAN_FED) {
-		/* the bytes before it first: an earlier error wins, whatever
-		 * the chunking */
-		if (status(p, yajl_parse(p->yh, buf, at)) < 0)
-			return -1;
-		fail(p, "body", seen == JSON_SCAN_LONE ? MSG_SURROGATE : MSG_SYNTAX);
-		return -1;
-	}
-	return status(p, yajl_parse(p->yh, buf, n));
+	return json_stream_feed(&p->stream, buf, n);
 }
 
 int body_finish(struct body_parser *p, struct body *out)
 {
-	if (p->failed)
-		return -1;
-	if (p->bytes == 0) {
+	if (!p->fail.failed && p->stream.bytes == 0)
 		fail(p, "body", "is empty; send a JSON object");
-		return -1;
-	}
-	switch (json_scan_finish(&p->scan)) {
-	case JSON_SCAN_OK:
-		break;
-	case JSON_SCAN_SURROGATE:
-		fail(p, "body", MSG_SURROGATE);
-		return -1;
-	case JSON_SCAN_IN_STRING:	/* yajl would accept it: "more to come" */
-		fail(p, "body", MSG_SYNTAX);
-		return -1;
-	}
-	if (status(p, yajl_complete_parse(p->yh)) < 0)
+	if (json_stream_finish(&p->stream) < 0)
 		return -1;
 	*out = p->out;
 	for (size_t i = 0; i < NBFIELDS; i++)
@@ -359,7 +296,7 @@ int body_finish(struct body_parser *p, struct body *out)
 void body_failure(const struct body_parser *p, const char **path,
 		  const char **message, bool *oom)
 {
-	*path = p->fail_path != NULL ? p->fail_path : "body";
-	*message = p->fail_msg != NULL ? p->fail_msg : "is invalid";
-	*oom = p->oom;
+	*path = p->fail.path != NULL ? p->fail.path : "body";
+	*message = p->fail.msg != NULL ? p->fail.msg : "is invalid";
+	*oom = p->fail.oom;
 }

@@ -151,6 +151,17 @@ int arena_cleanup_add(struct arena *a, void (*fn)(void *), void *ptr)
 	return 0;
 }
 
+void *arena_own(struct arena *a, void *ptr, void (*fn)(void *))
+{
+	if (ptr == NULL)
+		return NULL;
+	if (arena_cleanup_add(a, fn, ptr) < 0) {
+		fn(ptr);
+		return NULL;
+	}
+	return ptr;
+}
+
 void arena_reset(struct arena *a)
 {
 	struct block *b, *next;

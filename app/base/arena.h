@@ -31,6 +31,11 @@ char *arena_strdup(struct arena *a, const char *s);
  * registered and the caller still owns ptr). */
 int arena_cleanup_add(struct arena *a, void (*fn)(void *), void *ptr);
 
+/* Ties ptr to the arena with arena_cleanup_add; when that fails, fn(ptr)
+ * runs at once. Returns ptr, or NULL (ptr NULL, or freed): one call for
+ * "create, then own", so a constructor has one cleanup style. */
+void *arena_own(struct arena *a, void *ptr, void (*fn)(void *));
+
 /* Runs cleanups and makes the arena empty. Grown blocks are kept for the
  * next request up to a few MiB (no malloc per request in steady state);
  * the rest is freed, so one big request does not leave a worker big. */

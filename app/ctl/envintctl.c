@@ -20,6 +20,7 @@
 #include "app/base/arena.h"
 #include "app/base/config.h"
 #include "app/base/ids.h"
+#include "app/api/override.h"
 #include "app/json/json_canon.h"
 #include "app/json/json_scan.h"
 #include "app/base/log.h"
@@ -352,11 +353,12 @@ static int import_file(const char *file, const unsigned char team[16],
 		fprintf(stderr, "envintctl: %s: config cannot be re-encoded\n", file);
 		goto out;
 	}
-	j = jc_new(arena, "config", cfg.json_depth_max, true, clen);
+	j = override_canon_new(arena, "config", cfg.json_depth_max, true, clen);
 	if (j == NULL)
 		goto out;
 	if (jc_feed(j, cbuf, clen) < 0 || jc_finish(j) < 0) {
-		jc_failure(j, &fpath, &fmsg);
+		fpath = jc_failure(j)->path;
+		fmsg = jc_failure(j)->msg;
 		fprintf(stderr, "envintctl: %s: %s %s\n", file, fpath, fmsg);
 		goto out;
 	}
@@ -394,7 +396,7 @@ static int redact_all(void)
 	int status = 0;
 
 	while ((rc = db_integration_next(db, arena, after, id, &stored, &pub)) == DB_OK) {
-		struct jc *j = jc_new(arena, "config", cfg.json_depth_max, true, stored.n);
+		struct jc *j = override_canon_new(arena, "config", cfg.json_depth_max, true, stored.n);
 		char hex[ID_STR_LEN + 1];
 
 		total++;
@@ -404,7 +406,8 @@ static int redact_all(void)
 			fprintf(stderr, "envintctl: integration %s: out of memory\n", hex);
 			status = 1;
 		} else if (jc_feed(j, stored.p, stored.n) < 0 || jc_finish(j) < 0) {
-			jc_failure(j, &fpath, &fmsg);
+			fpath = jc_failure(j)->path;
+			fmsg = jc_failure(j)->msg;
 			fprintf(stderr, "envintctl: integration %s: stored config: %s %s\n",
 				hex, fpath, fmsg);
 			status = 1;

@@ -1,15 +1,16 @@
 /*
- * Streaming JSON canonicaliser for integration configs and overrides.
+ * Streaming JSON canonicaliser: bytes fed in chunks of any size are parsed
+ * (json_stream.h: yajl held to RFC 8259) and every event is re-emitted by
+ * yajl_gen as compact canonical JSON, the text that is stored and later
+ * copied into responses verbatim. While parsing it rejects, as soon as
+ * they are seen: a top level that is not an object, nesting deeper than
+ * max_depth (at most JC_MAX_DEPTH), duplicate keys in any object, and
+ * numbers a double cannot hold.
  *
- * Bytes are fed in chunks of any size; yajl parses them (UTF-8 validation
- * on, no comments) and every event is re-emitted by yajl_gen into compact
- * canonical JSON: what is stored, and later copied into responses
- * verbatim. While parsing it rejects, as soon as they are seen: nesting
- * deeper than max_depth (at most JC_MAX_DEPTH), duplicate keys in any object, a top level that is
- * not an object, and top-level keys or types outside the override table of
- * API.md, numbers a double cannot hold, and \u escapes that are half a
- * surrogate pair. Optionally it emits a second, redacted copy in which every
- * credentials...client.secret value is replaced by JC_REDACTED.
+ * What the keys and values may be is the caller's business: a rules table
+ * sees every key and value with its position, may reject it, and may have
+ * it replaced in an optional second, redacted copy. This file knows
+ * nothing of API.md; app/api/override.c holds its rules.
  */
 #ifndef ENVINT_JSON_CANON_H
 #define ENVINT_JSON_CANON_H
@@ -20,27 +21,52 @@
 #include <yajl/yajl_parse.h>
 
 #include "app/base/arena.h"
+#include "app/json/json_stream.h"
 
 /* Deepest nesting accepted, whatever the caller asks: yajl_gen stops at
  * 128 levels. */
 #define JC_MAX_DEPTH 127
 
-/* Failure messages for malformed input (not a wrong type or key). */
-#define JC_MSG_SYNTAX "is not valid JSON (syntax error, truncated input or invalid UTF-8)"
-#define JC_MSG_SURROGATE "is not valid JSON (a \\u escape is half of a UTF-16 surrogate pair)"
-
-/* What a caller who does not own an integration sees instead of a secret. */
-#define JC_REDACTED "[REDACTED]"
-
 struct jc;
 
+/* What a value is, for the rules. */
+enum jc_event {
+	JC_SCALAR,	/* JC_SCALAR: null, boolean or number */
+	JC_STRING,	/* JC_STRING */
+	JC_MAP,		/* JC_MAP: an object opens */
+	JC_ARRAY,	/* JC_ARRAY: an array opens */
+};
+
+/* A caller's rules; any hook may be NULL. Positions are read with the
+ * accessors below: when a hook runs, jc_depth(j) containers are open and
+ * the key or value belongs to the innermost one (level jc_depth(j) - 1;
+ * level 0 is the top-level object). A hook returns 1 to go on, or 0 after
+ * jc_reject. */
+struct jc_rules {
+	/* A key of the innermost object, already its current key (so
+	 * jc_path names it). Duplicates never reach the hook. */
+	int (*key)(void *ctx, struct jc *j);
+	/* A value, or a container about to open (it opens at level
+	 * jc_depth(j)); s and n are a string's bytes. */
+	int (*value)(void *ctx, struct jc *j, enum jc_event ev, const unsigned char *s,
+		     size_t n);
+	/* The innermost object is about to close (its keys still readable). */
+	int (*map_close)(void *ctx, struct jc *j);
+	/* True when the value about to be emitted goes into the redacted copy
+	 * as `redact_with` instead (a container is replaced whole). */
+	bool (*redact)(void *ctx, const struct jc *j);
+	const char *redact_with;
+};
+
 /* Creates a canonicaliser whose state lives in `a` (yajl objects and
- * buffers are registered as arena cleanups). `path_prefix` names the value
- * in failure paths ("override", "config"). `size_hint` (0 if unknown)
- * presizes the output: the input's length bounds it. NULL when out of
- * memory. */
+ * buffers are arena cleanups). `path_prefix` names the document in failure
+ * paths ("override", "config"). `rules` (and its ctx) may be NULL. With
+ * `want_redacted`, a second copy is made (rules->redact decides what it
+ * hides). `size_hint` (0 if unknown) presizes the output: the input's
+ * length bounds it. NULL when out of memory. */
 struct jc *jc_new(struct arena *a, const char *path_prefix, unsigned max_depth,
-		  bool want_redacted, size_t size_hint);
+		  const struct jc_rules *rules, void *rules_ctx, bool want_redacted,
+		  size_t size_hint);
 
 /* Feeds a chunk. 0, or -1 once the input is rejected (see jc_failure). */
 int jc_feed(struct jc *j, const void *buf, size_t n);
@@ -51,21 +77,47 @@ int jc_finish(struct jc *j);
 /* Sink use, for a parser that finds a config inside a larger document
  * (the PATCH body's "override"): it calls these callbacks with the
  * canonicaliser as context, starting with the object's map_open, instead
- * of jc_feed. jc_depth tells when the object has closed again (0). The
- * caller runs its own json_scan over the raw bytes. */
+ * of jc_feed; jc_depth tells when the object has closed again (0). The
+ * caller runs the byte scanner over the raw input (its own json_stream). */
 const yajl_callbacks *jc_callbacks(void);
-bool jc_failed(const struct jc *j);
-bool jc_oom(const struct jc *j);	/* the failure was memory, not input */
-unsigned jc_depth(const struct jc *j);
 
-/* After a -1: the failing path ("override.headers") and a message; both
- * live in the arena. */
-void jc_failure(const struct jc *j, const char **path, const char **message);
+/* The first failure (failed false while there is none). */
+const struct json_failure *jc_failure(const struct jc *j);
 
 /* After jc_finish: the canonical text (and the redacted one, or NULL when
  * not wanted). Owned by the canonicaliser, valid until the arena is reset;
  * NULL if generating it ran out of memory. */
 const char *jc_output(struct jc *j, size_t *len);
 const char *jc_redacted(struct jc *j, size_t *len);
+
+/* ---- for rules ---- */
+
+/* Containers open now. */
+unsigned jc_depth(const struct jc *j);
+
+/* The current key of the object open at `level`, or NULL (an array, or an
+ * object before its first key). The bytes are not NUL-terminated. */
+const char *jc_key_at(const struct jc *j, unsigned level, size_t *len);
+
+/* True when jc_key_at(j, level) is `lit`. */
+bool jc_key_is(const struct jc *j, unsigned level, const char *lit);
+
+/* True when the container open at `level` is an object. */
+bool jc_is_map_at(const struct jc *j, unsigned level);
+
+/* The current position as a path, "override.headers.a" or "config.tags[2]"
+ * (each key echoed within ECHO_MAX bytes), in the arena; the prefix alone
+ * when out of memory. */
+const char *jc_path(struct jc *j);
+
+/* Rejects the input: at `path`, or at the current position when NULL.
+ * Returns 0. */
+int jc_reject(struct jc *j, const char *path, const char *msg);
+
+/* Fails for lack of memory (the caller answers 500, not 400). Returns 0. */
+int jc_reject_oom(struct jc *j);
+
+/* The arena the canonicaliser lives in. */
+struct arena *jc_arena(const struct jc *j);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "app/base/arena.h"
 #include "app/api/body.h"
+#include "app/api/override.h"
 #include "app/json/json_canon.h"
 #include "app/base/utf8.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -86,12 +87,13 @@ static void check_override_fixed_point(const struct body *b)
 	CHECKF(utf8_valid(b->override, b->override_len), "override is not valid UTF-8");
 	CHECKF(!(b->override_len == 2 && memcmp(b->override, "{}", 2) == 0),
 	       "override {} should have been cleared");
-	j = jc_new(arena, "override", DEPTH - 1, false, 0);
+	j = override_canon_new(arena, "override", DEPTH - 1, false, 0);
 	CHECK(j != NULL);
 	if (jc_feed(j, b->override, b->override_len) < 0 || jc_finish(j) < 0) {
 		const char *path, *msg;
 
-		jc_failure(j, &path, &msg);
+		path = jc_failure(j)->path;
+		msg = jc_failure(j)->msg;
 		CHECKF(0, "canonical override rejected on re-parse: %s %s: %.*s", path, msg,
 		       (int)(b->override_len > 300 ? 300 : b->override_len), b->override);
 	}

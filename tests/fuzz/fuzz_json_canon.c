@@ -28,6 +28,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "app/base/arena.h"
+#include "app/api/override.h"
 #include "app/json/json_canon.h"
 #include "app/base/utf8.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -46,7 +47,7 @@ struct result {
 
 static void canon(const void *in, size_t n, const struct chunker *seed, struct result *r)
 {
-	struct jc *j = jc_new(arena, "config", DEPTH, true, n);
+	struct jc *j = override_canon_new(arena, "config", DEPTH, true, n);
 	size_t off = 0;
 
 	CHECK(j != NULL);
@@ -70,10 +71,11 @@ static void canon(const void *in, size_t n, const struct chunker *seed, struct r
 		r->rc = jc_finish(j);
 	CHECK(r->rc == 0 || r->rc == -1);
 	if (r->rc < 0) {
-		jc_failure(j, &r->path, &r->msg);
+		r->path = jc_failure(j)->path;
+		r->msg = jc_failure(j)->msg;
 		CHECK(r->path != NULL && r->msg != NULL);
 		CHECK(strlen(r->msg) > 0);
-		CHECK(!jc_oom(j));
+		CHECK(!jc_failure(j)->oom);
 		return;
 	}
 	r->out = jc_output(j, &r->out_len);
@@ -252,7 +254,7 @@ static void check_redaction(const struct tokens *full, const struct tokens *red)
 		}
 		/* a value */
 		if (secret_here(st, depth)) {
-			CHECKF(red->v[k].t == T_STR && is_lit(&red->v[k], JC_REDACTED),
+			CHECKF(red->v[k].t == T_STR && is_lit(&red->v[k], OVERRIDE_REDACTED),
 			       "a client.secret under credentials is not redacted (token %zu)", i);
 			k++;
 			if (e->t == T_MAP || e->t == T_ARR) {	/* skip the whole value */
@@ -326,8 +328,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(utf8_valid(whole.out, whole.out_len));
 	CHECK(utf8_valid(whole.red, whole.red_len));
 	if (whole.out_len != whole.red_len || memcmp(whole.out, whole.red, whole.out_len) != 0)
-		CHECKF(has_sub(whole.red, whole.red_len, JC_REDACTED),
-		       "redacted copy differs but holds no %s", JC_REDACTED);
+		CHECKF(has_sub(whole.red, whole.red_len, OVERRIDE_REDACTED),
+		       "redacted copy differs but holds no %s", OVERRIDE_REDACTED);
 
 	struct tokens tf, tr;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/api/override.h"
 #include "app/json/json_canon.h"
 #include "app/base/utf8.h"
 
@@ -57,7 +58,7 @@ static void run(struct arena *a, const char *in, size_t n, size_t chunk,
 
 	arena_reset(a);
 	memset(r, 0, sizeof(*r));
-	j = jc_new(a, o->prefix, o->depth, o->red, 0);
+	j = override_canon_new(a, o->prefix, o->depth, o->red, 0);
 	assert_non_null(j);
 	if (chunk == 0)
 		chunk = n > 0 ? n : 1;
@@ -78,14 +79,16 @@ static void run(struct arena *a, const char *in, size_t n, size_t chunk,
 	else
 		assert_int_equal(jc_finish(j), -1);	/* stays failed */
 	if (r->rc < 0) {
-		jc_failure(j, &r->path, &r->msg);
+		r->path = jc_failure(j)->path;
+		r->msg = jc_failure(j)->msg;
 		assert_non_null(r->path);
 		assert_non_null(r->msg);
 		/* a later feed is refused and keeps the first failure */
 		const char *p2, *m2;
 
 		assert_int_equal(jc_feed(j, "{}", 2), -1);
-		jc_failure(j, &p2, &m2);
+		p2 = jc_failure(j)->path;
+		m2 = jc_failure(j)->msg;
 		assert_string_equal(p2, r->path);
 		assert_string_equal(m2, r->msg);
 	} else {
@@ -1046,16 +1049,17 @@ static void test_empty_input(void **state)
 	struct jc *j;
 	const char *p, *m;
 
-	j = jc_new(a, "override", DEPTH, false, 0);
+	j = override_canon_new(a, "override", DEPTH, false, 0);
 	assert_non_null(j);
 	assert_int_equal(jc_finish(j), -1);
-	jc_failure(j, &p, &m);
+	p = jc_failure(j)->path;
+	m = jc_failure(j)->msg;
 	assert_string_equal(p, "override");
 	assert_string_equal(m, syntax_msg);
 	arena_reset(a);
 
 	/* a zero-byte feed, then finish */
-	j = jc_new(a, "override", DEPTH, false, 0);
+	j = override_canon_new(a, "override", DEPTH, false, 0);
 	assert_int_equal(jc_feed(j, "", 0), 0);
 	assert_int_equal(jc_finish(j), -1);
 	arena_reset(a);
@@ -1066,7 +1070,7 @@ static void test_zero_length_feeds(void **state)
 {
 	static const char in[] = "{\"label\":\"x\",\"tags\":[\"a\"]}";
 	struct arena *a = *state;
-	struct jc *j = jc_new(a, "override", DEPTH, false, 0);
+	struct jc *j = override_canon_new(a, "override", DEPTH, false, 0);
 	const char *out;
 	size_t len;
 
@@ -1085,7 +1089,7 @@ static void test_zero_length_feeds(void **state)
 static void test_first_failure_kept(void **state)
 {
 	struct arena *a = *state;
-	struct jc *j = jc_new(a, "override", DEPTH, false, 0);
+	struct jc *j = override_canon_new(a, "override", DEPTH, false, 0);
 	const char *p, *m;
 
 	assert_non_null(j);
@@ -1093,7 +1097,8 @@ static void test_first_failure_kept(void **state)
 	assert_int_equal(jc_feed(j, S("{\"base_url\":1,")), -1);
 	assert_int_equal(jc_feed(j, S("\"nope\":2}")), -1);
 	assert_int_equal(jc_finish(j), -1);
-	jc_failure(j, &p, &m);
+	p = jc_failure(j)->path;
+	m = jc_failure(j)->msg;
 	assert_string_equal(p, "override.base_url");
 	assert_string_equal(m, "must be a string");
 	arena_reset(a);
@@ -1108,11 +1113,11 @@ static void test_redact_map_of_formats(void **state)
 		"{\"client\":{\"id\":\"a\",\"secret\":\"s3cret\"}}}}}";
 	static const char want_red[] =
 		"{\"credentials\":{\"oauth2\":{\"format\":\"oauth2\",\"config\":"
-		"{\"client\":{\"id\":\"a\",\"secret\":\"" JC_REDACTED "\"}}}}}";
+		"{\"client\":{\"id\":\"a\",\"secret\":\"" OVERRIDE_REDACTED "\"}}}}}";
 	struct arena *a = *state;
 	struct res r;
 
-	assert_string_equal(JC_REDACTED, "[REDACTED]");
+	assert_string_equal(OVERRIDE_REDACTED, "[REDACTED]");
 	expect_ok_o(a, S(in), &with_red, in, sizeof(in) - 1, want_red);
 
 	run(a, S(in), 0, &with_red, &r);
