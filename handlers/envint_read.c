@@ -17,29 +17,23 @@
 void envint_get(struct req *r)
 {
 	unsigned char id[16];
-	char etag[ETAG_MAX];
 	struct ei_list_query q;
 	struct ei_row row;
 	enum db_err rc;
 
 	if (query_or_reply(r, FILTER_ITEM, &q) < 0)
 		return;
-	if (id_parse(r->param, strlen(r->param), id) < 0) {
-		req_reply_error(r, 404, "environment integration not found");
+	if (ei_id_or_reply(r, id) < 0)
 		return;
-	}
 	if (q.n_filters > 0)
 		rc = db_ei_get_filtered(r->db, r->arena, &r->scope, id, &q, &row);
 	else
 		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, "environment integration not found");
+		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
-	etag_format(row.version, etag);
-	req_header(r, "ETag", etag);
-	if (req_begin(r, 200) == 0)
-		envint_json(r, &row, &r->scope);
+	ei_reply_object(r, 200, &row);
 }
 
 /* GET /environment-integration: one page, streamed row by row into
@@ -62,7 +56,7 @@ void envint_list(struct req *r)
 		q.limit = 1;
 	rc = db_ei_list(r->db, r->arena, &r->scope, &q, &page);
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, "environment integration not found");
+		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
 	if (req_begin(r, 200) < 0 || r->head_only)
@@ -81,7 +75,7 @@ void envint_list(struct req *r)
 		 * cut (req_abort), so no client takes the page for complete. */
 		log_error("req %s: list: fetching row %zu failed", r->id, n);
 		if (req_retract(r))
-			reply_db_error(r, DB_UNAVAILABLE, NULL);
+			req_reply_db(r, DB_UNAVAILABLE, NULL);
 		goto out;
 	}
 	more = n == q.limit && got == 1;

@@ -10,19 +10,6 @@
 #include "db/envint_db.h"
 #include "handlers/envint_json.h"
 
-static const char not_found[] = "environment integration not found";
-
-/* Replies with the object and its ETag. */
-static void reply_object(struct req *r, int status, const struct ei_row *row)
-{
-	char etag[ETAG_MAX];
-
-	etag_format(row->version, etag);
-	req_header(r, "ETag", etag);
-	if (req_begin(r, status) == 0)
-		envint_json(r, row, &r->scope);
-}
-
 /* With If-Match: locks the row (inside the caller's transaction) and
  * checks it. Sets *pre. DB_OK, DB_NOTFOUND, DB_CONFLICT (412) or errors. */
 static enum db_err check_if_match(struct req *r, const unsigned char id[16],
@@ -62,10 +49,8 @@ void envint_patch(struct req *r)
 
 	if (query_or_reply(r, FILTER_NONE, &none) < 0)
 		return;
-	if (id_parse(r->param, strlen(r->param), id) < 0) {
-		req_reply_error(r, 404, not_found);
+	if (ei_id_or_reply(r, id) < 0)
 		return;
-	}
 	if (req_body_or_reply(r, BODY_PATCH, &b) < 0)
 		return;
 	u = (struct ei_update){
@@ -91,10 +76,10 @@ void envint_patch(struct req *r)
 		rc = db_commit(r->db);
 	if (rc != DB_OK) {
 		db_rollback(r->db);
-		reply_db_error(r, rc, not_found);
+		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
-	reply_object(r, 200, &row);
+	ei_reply_object(r, 200, &row);
 }
 
 /* DELETE /environment-integration/{id}: {"id": ...}; a second one is 404. */
@@ -108,10 +93,8 @@ void envint_delete(struct req *r)
 
 	if (query_or_reply(r, FILTER_NONE, &none) < 0)
 		return;
-	if (id_parse(r->param, strlen(r->param), id) < 0) {
-		req_reply_error(r, 404, not_found);
+	if (ei_id_or_reply(r, id) < 0)
 		return;
-	}
 	if (r->if_match != NULL) {
 		rc = db_begin(r->db);
 		if (rc == DB_OK)
@@ -126,7 +109,7 @@ void envint_delete(struct req *r)
 		rc = db_ei_delete(r->db, &r->scope, id, NULL);
 	}
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, not_found);
+		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
 	g = req_json_begin(r, 200);
@@ -208,7 +191,7 @@ void envint_post(struct req *r)
 		}
 	}
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, "integration not found");
+		req_reply_db(r, rc, "integration not found");
 		return;
 	}
 	id_generate(id);
@@ -222,7 +205,7 @@ void envint_post(struct req *r)
 	if (rc == DB_OK)
 		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, not_found);
+		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
 	if (status == 201) {
@@ -230,5 +213,5 @@ void envint_post(struct req *r)
 		snprintf(location, sizeof(location), "/environment-integration/%s", location_id);
 		req_header(r, "Location", location);
 	}
-	reply_object(r, status, &row);
+	ei_reply_object(r, status, &row);
 }

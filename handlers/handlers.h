@@ -8,11 +8,17 @@
 #include "app/api/filter.h"
 #include "app/http/req.h"
 #include "db/db.h"
+#include "db/envint_db.h"
 
-/* Replies for a db result other than DB_OK: 404 with `not_found`,
- * 412 for a failed precondition (DB_CONFLICT), 503 when the database is
- * unavailable, 500 otherwise. */
-void reply_db_error(struct req *r, enum db_err rc, const char *not_found);
+/* The one 404 message of an environment integration that is absent,
+ * invisible, or named by something that is not a UUID. */
+#define EI_NOT_FOUND "environment integration not found"
+
+/* The {id} of an item route into id; 0, or -1 after replying 404. */
+int ei_id_or_reply(struct req *r, unsigned char id[16]);
+
+/* Replies with an environment integration object and its ETag. */
+void ei_reply_object(struct req *r, int status, const struct ei_row *row);
 
 /* Parses the query string for `mode` (app/filter.h) into *q. 0, or -1
  * after replying 400 naming the parameter. */

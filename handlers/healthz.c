@@ -10,7 +10,7 @@ void healthz_get(struct req *r)
 	yajl_gen g;
 
 	if (rc != DB_OK) {
-		reply_db_error(r, rc, NULL);
+		req_reply_db(r, rc, NULL);
 		return;
 	}
 	g = req_json_begin(r, 200);

@@ -1,30 +1,39 @@
 #include "handlers/handlers.h"
 
-void reply_db_error(struct req *r, enum db_err rc, const char *not_found)
+#include <string.h>
+
+#include "app/api/etag.h"
+#include "app/base/ids.h"
+#include "handlers/envint_json.h"
+
+int ei_id_or_reply(struct req *r, unsigned char id[16])
 {
-	switch (rc) {
-	case DB_NOTFOUND:
-		req_reply_error(r, 404, not_found);
-		break;
-	case DB_CONFLICT:
-		req_reply_error(r, 412, "If-Match does not match the current ETag; "
-				"fetch the object again and retry");
-		break;
-	case DB_UNAVAILABLE:
-		req_reply_unavailable(r);
-		break;
-	default:
-		req_reply_error(r, 500, "internal error");
-		break;
-	}
+	if (id_parse(r->param, strlen(r->param), id) == 0)
+		return 0;
+	req_reply_error(r, 404, EI_NOT_FOUND);
+	return -1;
+}
+
+void ei_reply_object(struct req *r, int status, const struct ei_row *row)
+{
+	char etag[ETAG_MAX];
+
+	etag_format(row->version, etag);
+	req_header(r, "ETag", etag);
+	if (req_begin(r, status) == 0)
+		envint_json(r, row, &r->scope);
 }
 
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q)
 {
 	struct failure f;
+	int rc = filter_parse(r->arena, r->query, r->cfg, mode, q, &f);
 
-	if (filter_parse(r->arena, r->query, r->cfg, mode, q, &f) == 0)
+	if (rc == 0)
 		return 0;
-	req_reply_invalid(r, "invalid query parameter '", "': ", &f);
+	if (rc == FILTER_OOM)
+		req_reply_error(r, 500, "internal error");
+	else
+		req_reply_invalid(r, "invalid query parameter '", "': ", &f);
 	return -1;
 }

@@ -135,7 +135,7 @@ static int add_value(struct parser *p, struct ei_filter *f, const char *s, size_
 		union filter_value *nv = arena_alloc(p->a, ncap * sizeof(*nv));
 
 		if (nv == NULL)
-			return failp(p, "out of memory");
+			return FILTER_OOM;
 		if (f->n)
 			memcpy(nv, f->v, f->n * sizeof(*nv));
 		f->v = nv;
@@ -215,8 +215,10 @@ static int parse_filter(struct parser *p, const char *key, const char *val, size
 
 		for (size_t i = 0; i <= vlen; i++)
 			if (i == vlen || val[i] == ',') {
-				if (add_value(p, f, val + start, i - start) < 0)
-					return -1;
+				int rc = add_value(p, f, val + start, i - start);
+
+				if (rc < 0)
+					return rc;	/* -1, or FILTER_OOM */
 				start = i + 1;
 			}
 		return 0;
@@ -269,25 +271,20 @@ int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 	const char *cur = query;
 	struct qs_pair pair;
 	size_t count = 0;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->limit = cfg->page_default;
 	out->filters = arena_alloc(a, FILTER_MAX_PARAMS * sizeof(*out->filters));
-	if (out->filters == NULL) {
-		fail->path = "query";
-		fail->message = "out of memory";
-		return -1;
-	}
-	while (qs_next(&cur, &pair)) {
+	if (out->filters == NULL)
+		return FILTER_OOM;
+	while (rc == 0 && qs_next(&cur, &pair)) {
 		char *key = arena_alloc(a, pair.klen + 1);
 		char *val = arena_alloc(a, pair.vlen + 1);
 		long kl, vl;
 
-		if (key == NULL || val == NULL) {
-			fail->path = "query";
-			fail->message = "out of memory";
-			return -1;
-		}
+		if (key == NULL || val == NULL)
+			return FILTER_OOM;
 		kl = pct_decode(key, pair.key, pair.klen, true);
 		if (kl < 0 || !utf8_valid(key, (size_t)kl)) {
 			fail->path = "query";
@@ -303,16 +300,13 @@ int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 			return failp(&p, "value is not validly percent-encoded");
 		val[vl] = '\0';
 		if (mode == FILTER_NONE)
-			return failp(&p, "unknown parameter (this method takes none)");
-		if (mode == FILTER_LIST && strcmp(key, "limit") == 0) {
-			if (parse_limit(&p, val, (size_t)vl) < 0)
-				return -1;
-		} else if (mode == FILTER_LIST && strcmp(key, "next_cursor") == 0) {
-			if (parse_cursor(&p, val, (size_t)vl) < 0)
-				return -1;
-		} else if (parse_filter(&p, key, val, (size_t)vl) < 0) {
-			return -1;
-		}
+			rc = failp(&p, "unknown parameter (this method takes none)");
+		else if (mode == FILTER_LIST && strcmp(key, "limit") == 0)
+			rc = parse_limit(&p, val, (size_t)vl);
+		else if (mode == FILTER_LIST && strcmp(key, "next_cursor") == 0)
+			rc = parse_cursor(&p, val, (size_t)vl);
+		else
+			rc = parse_filter(&p, key, val, (size_t)vl);
 	}
-	return 0;
+	return rc;
 }

@@ -26,11 +26,15 @@ enum filter_mode {
 	FILTER__MAX
 };
 
-/* Parses `query` (raw, without '?'). Returns 0, or -1 with *fail naming the
+/* What filter_parse returns when out of memory: the server's fault, a
+ * 500, never a 400. */
+#define FILTER_OOM (-2)
+
+/* Parses `query` (raw, without '?'). Returns 0; -1 with *fail naming the
  * parameter (decoded, as the client wrote it, at most ECHO_MAX bytes of
- * it) and the problem; everything lives in `a`. Unknown parameters and
- * operators, ill-typed values and malformed cursors are all failures: no
- * filter is ever ignored. */
+ * it) and the problem; or FILTER_OOM. Everything lives in `a`. Unknown
+ * parameters and operators, ill-typed values and malformed cursors are all
+ * failures: no filter is ever ignored. */
 int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 		 enum filter_mode mode, struct ei_list_query *out, struct failure *fail);
 

@@ -259,3 +259,59 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int config_args_take(struct config_args *a, int argc, char **argv, int *i,
+		     char *err, size_t errlen)
+{
+	const char *flag = argv[*i], *value;
+	char key[64];
+	size_t klen;
+
+	if (strncmp(flag, "--", 2) != 0)
+		return 0;
+	klen = strcspn(flag + 2, "=");
+	if (klen == 0 || klen >= sizeof(key)) {
+		snprintf(err, errlen, "bad flag '%s'", flag);
+		return -1;
+	}
+	for (size_t k = 0; k < klen; k++)
+		key[k] = flag[2 + k] == '-' ? '_' : flag[2 + k];
+	key[klen] = '\0';
+	if (strcmp(key, "config") != 0 && key_find(key) == NULL)
+		return 0;
+	if (flag[2 + klen] == '=') {
+		value = flag + 2 + klen + 1;
+	} else if (*i + 1 < argc) {
+		value = argv[++*i];
+	} else {
+		snprintf(err, errlen, "flag '%s' needs a value", flag);
+		return -1;
+	}
+	++*i;
+	if (strcmp(key, "config") == 0) {
+		a->path = value;
+		return 1;
+	}
+	if (a->n == CONFIG_ARGS_MAX) {
+		snprintf(err, errlen, "too many flags");
+		return -1;
+	}
+	memcpy(a->kv[a->n].key, key, klen + 1);
+	a->kv[a->n++].value = value;
+	return 1;
+}
+
+int config_build(struct config *c, const struct config_args *a, char *err, size_t errlen)
+{
+	char msg[512];
+
+	config_defaults(c);
+	if (a->path != NULL && config_load(c, a->path, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < a->n; i++)
+		if (config_set(c, a->kv[i].key, a->kv[i].value, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "--%s: %s", a->kv[i].key, msg);
+			return -1;
+		}
+	return config_check(c, err, errlen);
+}

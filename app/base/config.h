@@ -54,4 +54,29 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 /* Checks relations between keys (page_default <= page_max, ...). */
 int config_check(const struct config *c, char *err, size_t errlen);
 
+/* Flags over a configuration file, as both programs take them: --config
+ * FILE, and any key as --KEY VALUE or --KEY=VALUE ('-' in KEY read as
+ * '_'). Values point into argv. */
+#define CONFIG_ARGS_MAX 64
+struct config_args {
+	const char *path;	/* --config, or NULL */
+	size_t n;
+	struct {
+		char key[64];
+		const char *value;
+	} kv[CONFIG_ARGS_MAX];
+};
+
+/* Takes the flag at argv[*i] if it is --config or a configuration key,
+ * moving *i past it and its value: 1. 0 when argv[*i] is not a flag (no
+ * leading "--"), or is a flag but no key ("--help", a program's own):
+ * the caller's. -1 with a message naming the flag in err. */
+int config_args_take(struct config_args *a, int argc, char **argv, int *i,
+		     char *err, size_t errlen);
+
+/* The configuration of `a`: defaults, then the file, then the flags in
+ * order, then config_check; whatever the order they were given in. Also
+ * what a reload runs again. 0, or -1 with a message in err. */
+int config_build(struct config *c, const struct config_args *a, char *err, size_t errlen);
+
 #endif

@@ -21,6 +21,12 @@ void id_format(const unsigned char id[ID_LEN], char out[ID_STR_LEN + 1]);
 /* A new random (version 4) UUID. */
 void id_generate(unsigned char out[ID_LEN]);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(unsigned char c);
+
+/* Digits by value: "0123456789abcdef" and "0123456789ABCDEF". */
+extern const char hex_lower[16], hex_upper[16];
+
 /* Decodes exactly 2*n hex digits (either case) into n bytes. 0 or -1. */
 int hex_decode(const char *s, size_t n, unsigned char *out);
 

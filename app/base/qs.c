@@ -2,15 +2,7 @@
 
 #include <string.h>
 
-static int hexdigit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+#include "app/base/ids.h"
 
 long pct_decode(char *dst, const char *src, size_t n, bool plus_is_space)
 {
@@ -24,8 +16,8 @@ long pct_decode(char *dst, const char *src, size_t n, bool plus_is_space)
 
 			if (n - i < 3)
 				return -1;
-			hi = hexdigit((unsigned char)src[i + 1]);
-			lo = hexdigit((unsigned char)src[i + 2]);
+			hi = hex_digit((unsigned char)src[i + 1]);
+			lo = hex_digit((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			dst[o++] = (char)(hi << 4 | lo);

@@ -114,20 +114,15 @@ int auth_or_reply(struct req *r)
 	if (rc == DB_OK && !token_matches(&t, stored))
 		rc = DB_NOTFOUND;
 	OPENSSL_cleanse(&t, sizeof(t));
-	switch (rc) {
-	case DB_OK:
+	if (rc == DB_OK)
 		return 0;
-	case DB_NOTFOUND:
+	if (rc == DB_NOTFOUND) {
 		req_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		req_reply_error(r, 401, "invalid or revoked token");
-		return -1;
-	case DB_UNAVAILABLE:
-		req_reply_unavailable(r);
-		return -1;
-	default:
-		req_reply_error(r, 500, "internal error");
-		return -1;
+	} else {
+		req_reply_db(r, rc, NULL);
 	}
+	return -1;
 }
 
 bool scope_sees_env(const struct scope *s, const unsigned char env[16])

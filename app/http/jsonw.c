@@ -12,7 +12,6 @@ static bool needs_escape(unsigned char c)
 
 static void escape(struct req *r, unsigned char c)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	char e[6] = { '\\', 0, 0, 0, 0, 0 };
 	size_t n = 2;
 
@@ -26,7 +25,7 @@ static void escape(struct req *r, unsigned char c)
 	case '\t': e[1] = 't'; break;
 	default:
 		e[1] = 'u'; e[2] = '0'; e[3] = '0';
-		e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+		e[4] = hex_upper[c >> 4]; e[5] = hex_upper[c & 15];
 		n = 6;
 	}
 	(void)req_write(r, e, n);

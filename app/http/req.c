@@ -159,8 +159,10 @@ int req_header(struct req *r, const char *name, const char *value)
 	size_t add = strlen(name) + 2 + strlen(value) + 2;
 	char *buf = arena_alloc(r->arena, r->headers_len + add + 1);
 
-	if (buf == NULL)
+	if (buf == NULL) {
+		r->headers_failed = true;
 		return -1;
+	}
 	if (r->headers_len)
 		memcpy(buf, r->headers, r->headers_len);
 	snprintf(buf + r->headers_len, add + 1, "%s: %s\r\n", name, value);
@@ -170,15 +172,15 @@ int req_header(struct req *r, const char *name, const char *value)
 }
 
 /* Every byte leaves the process here; after that a reply can no longer
- * be withdrawn (req_retract). A HEAD reply hands over its head and drops
- * the body (the head is always the first bytes of a reply). */
+ * be withdrawn (req_retract). A capped reply (the head alone of a HEAD
+ * reply; a 500 that replaced a reply) drops what comes past its length. */
 static int hand_over(struct req *r, const void *p, size_t n)
 {
 	r->handed = true;
-	if (r->head_only) {
-		if (n > r->head_left)
-			n = r->head_left;
-		r->head_left -= n;
+	if (r->capped) {
+		if (n > r->cap_left)
+			n = r->cap_left;
+		r->cap_left -= n;
 	}
 	return r->write(r, p, n);
 }
@@ -219,6 +221,8 @@ bool req_retract(struct req *r)
 	r->bytes = 0;
 	r->headers = NULL;
 	r->headers_len = 0;
+	r->headers_failed = false;
+	r->capped = false;
 	return true;
 }
 
@@ -227,24 +231,50 @@ void req_abort(struct req *r)
 	r->abort = true;
 }
 
-int req_begin(struct req *r, int status)
+/* Writes the status line and headers. With `cap`, the reply is capped at
+ * them and `body` bytes more (hand_over drops the rest). 0 or -1. */
+static int write_head(struct req *r, int status, bool cap, size_t body)
 {
 	char head[256];
 	int n;
 
-	if (r->status != 0)
-		return -1;	/* a second head would corrupt the reply */
 	r->status = status;
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\nContent-Type: application/json\r\n"
 		     "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
 		     status, http_reason(status), r->id);
-	r->head_left = (size_t)n + r->headers_len + 2;
-	if (out(r, head, (size_t)n) < 0)
-		return -1;
-	if (r->headers_len && out(r, r->headers, r->headers_len) < 0)
+	if (cap) {
+		r->capped = true;
+		r->cap_left = (size_t)n + r->headers_len + 2 + body;
+	}
+	if (out(r, head, (size_t)n) < 0 ||
+	    (r->headers_len && out(r, r->headers, r->headers_len) < 0))
 		return -1;
 	return out(r, "\r\n", 2);
+}
+
+/* A header could not be added: a 500 goes out in place of the reply
+ * meant, and nothing the handler writes after it. */
+static int begin_lost_header(struct req *r)
+{
+	static const char body[] = "{\"statusCode\":500,\"error\":\"Internal Server Error\","
+				   "\"message\":\"out of memory\"}";
+	size_t blen = r->head_only ? 0 : sizeof(body) - 1;
+
+	log_error("req %s: out of memory for a response header", r->id);
+	r->headers_len = 0;
+	if (write_head(r, 500, true, blen) == 0)
+		(void)out(r, body, blen);
+	return -1;
+}
+
+int req_begin(struct req *r, int status)
+{
+	if (r->status != 0)
+		return -1;	/* a second head would corrupt the reply */
+	if (r->headers_failed)
+		return begin_lost_header(r);
+	return write_head(r, status, r->head_only, 0);	/* HEAD: the head alone */
 }
 
 int req_write_slow(struct req *r, const void *p, size_t n)
@@ -284,8 +314,9 @@ yajl_gen req_json_begin(struct req *r, int status)
 	/* yajl escapes '/' only with this flag; keep its default (off) and
 	 * validate UTF-8 of everything generated from input. */
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-	if (req_begin(r, status) < 0)
-		return g;	/* client gone; generate into the void */
+	/* on failure (client gone, a lost header) the body is generated
+	 * into the void: hand_over drops it or the write fails */
+	(void)req_begin(r, status);
 	return g;
 }
 
@@ -354,6 +385,25 @@ void req_reply_error(struct req *r, int status, const char *message)
 void req_reply_unavailable(struct req *r)
 {
 	req_reply_error(r, 503, "database unavailable, retry later");
+}
+
+void req_reply_db(struct req *r, enum db_err rc, const char *not_found)
+{
+	switch (rc) {
+	case DB_NOTFOUND:
+		req_reply_error(r, 404, not_found);
+		break;
+	case DB_CONFLICT:
+		req_reply_error(r, 412, "If-Match does not match the current ETag; "
+				"fetch the object again and retry");
+		break;
+	case DB_UNAVAILABLE:
+		req_reply_unavailable(r);
+		break;
+	default:
+		req_reply_error(r, 500, "internal error");
+		break;
+	}
 }
 
 void req_reply_invalid(struct req *r, const char *prefix, const char *infix,

@@ -17,6 +17,7 @@
 #include <fcgiapp.h>
 #include <yajl/yajl_gen.h>
 
+#include "db/db.h"
 #include "db/scope.h"
 #include "app/base/arena.h"
 #include "app/base/config.h"
@@ -76,7 +77,9 @@ struct req {
 	size_t headers_len;
 	int status;			/* 0 until the head is written */
 	bool head_only;			/* HEAD: only the head leaves */
-	size_t head_left;		/* head bytes not yet handed over */
+	bool headers_failed;		/* a req_header ran out of memory */
+	bool capped;			/* the reply's length is fixed: */
+	size_t cap_left;		/* bytes of it that may still leave */
 	unsigned long long bytes;	/* body bytes written */
 	bool handed;			/* some reply bytes went to r->write */
 	bool abort;			/* end the connection, not the request */
@@ -93,10 +96,16 @@ void req_init(struct req *r, FCGX_Request *fx, struct arena *a,
 const char *req_param(const struct req *r, const char *name);
 
 /* Adds a response header for the next reply. Values must not contain CR or
- * LF (they come from the code, never from input). 0 or -1 (no memory). */
+ * LF (they come from the code, never from input). 0 or -1 (no memory): the
+ * failure is latched, and req_begin then answers 500 instead of a reply
+ * that would lack the header (a 200 without its ETag), so callers need not
+ * check. */
 int req_header(struct req *r, const char *name, const char *value);
 
-/* Writes the status line and headers. Safe to call once per request. */
+/* Writes the status line and headers. Safe to call once per request.
+ * -1 when the body must not be written: a second call, a client gone, or
+ * a latched req_header failure (a 500 has then been sent, and whatever the
+ * caller writes after is dropped). For HEAD only the head leaves. */
 int req_begin(struct req *r, int status);
 
 /* Reply bytes are gathered in a small buffer and handed to r->write in
@@ -147,6 +156,11 @@ void req_reply_error(struct req *r, int status, const char *message);
 /* The 503 of an unreachable database, the same on every route: one
  * message, and Retry-After from `retry_after`. */
 void req_reply_unavailable(struct req *r);
+
+/* The reply for a db result other than DB_OK, the one mapping of them all:
+ * 404 with `not_found`, 412 for a failed precondition (DB_CONFLICT), 503
+ * when the database is unavailable, 500 otherwise. */
+void req_reply_db(struct req *r, enum db_err rc, const char *not_found);
 
 /* 400 for one failure, with the message prefix + path + infix + reason:
  * ("invalid body: ", " ") gives "invalid body: is_enabled must be a

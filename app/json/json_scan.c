@@ -1,5 +1,7 @@
 #include "app/json/json_scan.h"
 
+#include "app/base/ids.h"
+
 enum {
 	S_OUT,		/* outside strings */
 	S_IN,		/* inside a string */
@@ -8,14 +10,6 @@ enum {
 	S_NEED_BS,	/* after a high surrogate: must see '\' */
 	S_NEED_U,	/* ... then 'u' */
 };
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 enum json_scan_feed json_scan_feed(struct json_scan *s, const void *buf, size_t n,
 				   size_t *at)
@@ -51,7 +45,7 @@ enum json_scan_feed json_scan_feed(struct json_scan *s, const void *buf, size_t 
 			}
 			break;
 		case S_HEX: {
-			int v = hexval(c);
+			int v = hex_digit(c);
 
 			if (v < 0) {	/* yajl reports the bad escape */
 				s->state = S_IN;

@@ -17,16 +17,9 @@
 #include "app/proc/master.h"
 #include "app/proc/site.h"
 
-#define MAX_OVERRIDES 64
-
-static const char *config_path;
+static struct config_args args;
 static const char *site_template;		/* --render-site */
 static const char *http_listen = "80";	/* --http-listen */
-static struct {
-	char key[64];
-	const char *value;
-} overrides[MAX_OVERRIDES];
-static size_t n_overrides;
 
 static void usage(FILE *f)
 {
@@ -38,8 +31,9 @@ static void usage(FILE *f)
 		"Every configuration key can be given as a flag, '_' written as '-':\n"
 		"  --listen 127.0.0.1:9000 | --listen unix:/run/envint.sock\n"
 		"  --workers 4 --db-socket /run/mysqld/mysqld.sock --log-level debug\n"
-		"Without 'listen', envint serves on the socket it inherits on fd 0\n"
-		"(mod_fcgid, spawn-fcgi). See conf/envint.conf.example for all keys.\n"
+		"Flags win over the file, wherever they stand. Without 'listen', envint\n"
+		"serves on the socket it inherits on fd 0 (mod_fcgid, spawn-fcgi).\n"
+		"See conf/envint.conf.example for all keys.\n"
 		"\n"
 		"--render-site prints a web server site (conf/nginx-envint.conf.in) for\n"
 		"this configuration: upstream, Retry-After and the methods of each route\n"
@@ -50,77 +44,71 @@ static void usage(FILE *f)
  * Also the SIGHUP reload, so a reload sees the same flags. */
 static int load_config(struct config *c, char *err, size_t errlen)
 {
-	char msg[512];
+	return config_build(c, &args, err, errlen);
+}
 
-	config_defaults(c);
-	if (config_path != NULL && config_load(c, config_path, err, errlen) < 0)
-		return -1;
-	for (size_t i = 0; i < n_overrides; i++)
-		if (config_set(c, overrides[i].key, overrides[i].value, msg, sizeof(msg)) < 0) {
-			snprintf(err, errlen, "--%s: %s", overrides[i].key, msg);
-			return -1;
-		}
-	return config_check(c, err, errlen);
+/* A flag that takes a value: the value, moving *i past both; NULL (and a
+ * message) when it is missing. */
+static const char *flag_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "envint: flag '%s' needs a value\n", argv[*i]);
+		return NULL;
+	}
+	*i += 2;
+	return argv[*i - 1];
+}
+
+/* Names an argument that is neither an option nor a configuration key,
+ * as the key it would be ("--no-such" is no key 'no_such'). */
+static void unknown_flag(const char *a)
+{
+	char key[64];
+	size_t k = 0;
+
+	if (strncmp(a, "--", 2) != 0) {
+		fprintf(stderr, "envint: unexpected argument '%s'\n", a);
+		return;
+	}
+	for (a += 2; *a != '\0' && *a != '=' && k + 1 < sizeof(key); a++)
+		key[k++] = *a == '-' ? '_' : *a;
+	key[k] = '\0';
+	fprintf(stderr, "envint: unknown key '%s' (see conf/envint.conf.example)\n", key);
 }
 
 static int parse_args(int argc, char **argv, int *check_only)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *value;
-		char key[64];
-		size_t klen;
+	char err[256];
 
+	for (int i = 1; i < argc;) {
+		const char *a = argv[i];
+		int took = config_args_take(&args, argc, argv, &i, err, sizeof(err));
+
+		if (took < 0) {
+			fprintf(stderr, "envint: %s\n", err);
+			return -1;
+		}
+		if (took > 0)
+			continue;
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
 			exit(0);
-		}
-		if (strcmp(a, "--version") == 0) {
+		} else if (strcmp(a, "--version") == 0) {
 			printf("envint %s\n", PACKAGE_VERSION);
 			exit(0);
-		}
-		if (strcmp(a, "--check-config") == 0) {
+		} else if (strcmp(a, "--check-config") == 0) {
 			*check_only = 1;
-			continue;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			fprintf(stderr, "envint: unexpected argument '%s'\n", a);
+			i++;
+		} else if (strcmp(a, "--render-site") == 0) {
+			if ((site_template = flag_value(argc, argv, &i)) == NULL)
+				return -1;
+		} else if (strcmp(a, "--http-listen") == 0) {
+			if ((http_listen = flag_value(argc, argv, &i)) == NULL)
+				return -1;
+		} else {
+			unknown_flag(a);
 			return -1;
 		}
-		a += 2;
-		klen = strcspn(a, "=");
-		if (klen == 0 || klen >= sizeof(key)) {
-			fprintf(stderr, "envint: bad flag '%s'\n", argv[i]);
-			return -1;
-		}
-		for (size_t k = 0; k < klen; k++)
-			key[k] = a[k] == '-' ? '_' : a[k];
-		key[klen] = '\0';
-		if (a[klen] == '=')
-			value = a + klen + 1;
-		else if (i + 1 < argc)
-			value = argv[++i];
-		else {
-			fprintf(stderr, "envint: flag '%s' needs a value\n", argv[i]);
-			return -1;
-		}
-		if (strcmp(key, "config") == 0) {
-			config_path = value;
-			continue;
-		}
-		if (strcmp(key, "render_site") == 0) {
-			site_template = value;
-			continue;
-		}
-		if (strcmp(key, "http_listen") == 0) {
-			http_listen = value;
-			continue;
-		}
-		if (n_overrides == MAX_OVERRIDES) {
-			fprintf(stderr, "envint: too many flags\n");
-			return -1;
-		}
-		memcpy(overrides[n_overrides].key, key, klen + 1);
-		overrides[n_overrides++].value = value;
 	}
 	return 0;
 }

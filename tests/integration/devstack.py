@@ -39,7 +39,7 @@ def up(builddir, port):
         st.write_config(log_level="info")
     st.ctl("migrate", "--dir", os.path.join(ROOT, "db"))
     if not os.path.exists(tokens_file):
-        out = st.ctl("demo", "--dir", os.path.join(ROOT, "db", "demo", "integrations")).stdout
+        out = st.ctl("demo", "--dir", os.path.join(ROOT, "db", "demo")).stdout
         with open(tokens_file, "w") as f:
             f.write(out)
     if not running("envint.pid"):

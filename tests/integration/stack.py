@@ -226,8 +226,7 @@ class Stack:
 
     def migrate_and_demo(self):
         self.ctl("migrate", "--dir", os.path.join(self.srcdir, "db"))
-        out = self.ctl("demo", "--dir",
-                       os.path.join(self.srcdir, "db", "demo", "integrations")).stdout
+        out = self.ctl("demo", "--dir", os.path.join(self.srcdir, "db", "demo")).stdout
         for line in out.splitlines():
             label, token = line.split()
             self.tokens[label] = token
