@@ -5,8 +5,8 @@
 #include "app/api/cursor.h"
 #include "app/api/etag.h"
 #include "app/base/ids.h"
-#include "app/http/jsonw.h"
 #include "app/base/log.h"
+#include "app/http/jsonw.h"
 #include "db/envint_db.h"
 #include "handlers/envint_json.h"
 

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/http/auth.h"
 #include "app/api/etag.h"
 #include "app/base/ids.h"
+#include "app/http/auth.h"
 #include "app/http/req_body.h"
 #include "db/envint_db.h"
 #include "handlers/envint_json.h"

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "app/api/cursor.h"
+#include "app/api/timeconv.h"
 #include "app/base/ids.h"
 #include "app/base/qs.h"
 #include "app/base/utf8.h"
-#include "app/api/timeconv.h"
 
 #define OPB(op) (1u << (op))
 #define OPS_SET (OPB(OP_EQ) | OPB(OP_NE) | OPB(OP_IN) | OPB(OP_NIN))

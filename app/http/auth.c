@@ -6,10 +6,10 @@
 
 #include <openssl/crypto.h>
 
-#include "db/token_db.h"
+#include "app/api/token.h"
 #include "app/base/clock.h"
 #include "app/base/log.h"
-#include "app/api/token.h"
+#include "db/token_db.h"
 
 /*
  * A per-worker cache of token lookups: selector -> stored hash and scope,

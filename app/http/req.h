@@ -17,11 +17,11 @@
 #include <fcgiapp.h>
 #include <yajl/yajl_gen.h>
 
-#include "db/db.h"
-#include "db/scope.h"
 #include "app/base/arena.h"
 #include "app/base/config.h"
 #include "app/base/failure.h"
+#include "db/db.h"
+#include "db/scope.h"
 
 struct db;
 

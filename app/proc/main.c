@@ -12,8 +12,8 @@
 #include <mysql.h>
 
 #include "app/base/config.h"
-#include "app/proc/listen.h"
 #include "app/base/log.h"
+#include "app/proc/listen.h"
 #include "app/proc/master.h"
 #include "app/proc/site.h"
 

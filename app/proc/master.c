@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/proc/listen.h"
 #include "app/base/clock.h"
 #include "app/base/log.h"
+#include "app/proc/listen.h"
 #include "app/proc/worker.h"
 
 #define MAX_SLOTS 256

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handlers/handlers.h"
 #include "app/http/auth.h"
+#include "handlers/handlers.h"
 
 static const struct route routes[ROUTE__MAX] = {
 	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */

@@ -10,13 +10,13 @@
 
 #include <fcgiapp.h>
 
-#include "db/db.h"
 #include "app/base/arena.h"
-#include "app/http/auth.h"
 #include "app/base/ids.h"
 #include "app/base/log.h"
+#include "app/http/auth.h"
 #include "app/http/req.h"
 #include "app/proc/router.h"
+#include "db/db.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t in_request;

@@ -24,11 +24,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "app/base/arena.h"
 #include "app/api/body.h"
 #include "app/api/override.h"
-#include "app/json/json_canon.h"
+#include "app/base/arena.h"
 #include "app/base/utf8.h"
+#include "app/json/json_canon.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #define DEPTH 64	/* json_depth_max's default */

@@ -24,14 +24,14 @@
 
 #include <yajl/yajl_gen.h>
 
-#include "app/base/arena.h"
-#include "app/base/config.h"
 #include "app/api/filter.h"
+#include "app/api/timeconv.h"
+#include "app/base/arena.h"
+#include "app/base/clock.h"
+#include "app/base/config.h"
 #include "app/base/qs.h"
 #include "app/base/utf8.h"
 #include "app/http/req.h"
-#include "app/api/timeconv.h"
-#include "app/base/clock.h"
 #include "tests/fuzz/fuzz_util.h"
 
 static struct arena *arena;

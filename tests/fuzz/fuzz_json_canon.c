@@ -27,10 +27,10 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "app/base/arena.h"
 #include "app/api/override.h"
-#include "app/json/json_canon.h"
+#include "app/base/arena.h"
 #include "app/base/utf8.h"
+#include "app/json/json_canon.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #define DEPTH 64

@@ -41,13 +41,13 @@
 #include <fcgiapp.h>
 #include <yajl/yajl_tree.h>
 
-#include "app/base/arena.h"
 #include "app/api/body.h"
+#include "app/api/token.h"
+#include "app/base/arena.h"
 #include "app/base/config.h"
 #include "app/http/req.h"
 #include "app/http/req_body.h"
 #include "app/proc/router.h"
-#include "app/api/token.h"
 #include "tests/fuzz/fuzz_util.h"
 
 static const char *const names[] = {

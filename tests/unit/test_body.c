@@ -28,8 +28,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/base/arena.h"
 #include "app/api/body.h"
+#include "app/base/arena.h"
 #include "app/base/utf8.h"
 
 #ifndef TEST_DATA_DIR

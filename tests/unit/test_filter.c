@@ -10,10 +10,10 @@
 
 #include "app/api/cursor.h"
 #include "app/api/filter.h"
-#include "app/base/ids.h"
-#include "app/base/utf8.h"
 #include "app/api/timeconv.h"
 #include "app/base/clock.h"
+#include "app/base/ids.h"
+#include "app/base/utf8.h"
 
 static struct config cfg;
 static struct arena *arena;

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "app/api/override.h"
-#include "app/json/json_canon.h"
 #include "app/base/utf8.h"
+#include "app/json/json_canon.h"
 
 #define MAX_CHUNK 31
 #define DEPTH 64

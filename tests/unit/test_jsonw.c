@@ -17,8 +17,8 @@
 #include <yajl/yajl_gen.h>
 
 #include "app/base/arena.h"
-#include "app/http/jsonw.h"
 #include "app/base/utf8.h"
+#include "app/http/jsonw.h"
 
 static char out[1 << 16];
 static size_t outlen;

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/base/ids.h"
 #include "app/api/token.h"
+#include "app/base/ids.h"
 
 /* A fixed, valid token: selector 0123456789abcdef, secret 00 01 .. 1f. */
 static const char tok_text[] =
