@@ -11,6 +11,9 @@
 #                   (default 300 s); prints a report, not part of `test`
 #   ./dev.sh bench [FLAGS]   the benchmarks (tests/bench/run FLAGS); prints a
 #                   table, not part of `test`
+#   ./dev.sh unit [NAME [PATTERN]]  unit tests (all, or tests/unit/test_NAME,
+#                   only the cases matching PATTERN), sanitizer build
+#   ./dev.sh it [FILTER]     integration tests whose module::name holds FILTER
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -128,6 +131,21 @@ soak)
 	build build-dev
 	python3 tests/soak/soak.py "$ROOT/build-dev" "${2:-300}"
 	;;
+unit)
+	deps
+	build build-asan --enable-sanitizers
+	if [ -n "${2:-}" ]; then
+		make -s -C build-asan "tests/unit/test_$2"
+		exec build-asan/tests/unit/"test_$2" "${3:-}"
+	fi
+	make -s -C build-asan -j"$JOBS" check TESTS="$(make -s -C build-asan print-unit-tests)"
+	;;
+it)
+	deps
+	build build-asan --enable-sanitizers
+	ENVINT_TEST_FILTER="${2:-}" ENVINT_BUILDDIR="$ROOT/build-asan" ENVINT_SRCDIR="$ROOT" \
+		python3 tests/integration/run
+	;;
 bench)
 	deps
 	build build-dev
@@ -135,7 +153,7 @@ bench)
 	tests/bench/run "$@"
 	;;
 *)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

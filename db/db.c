@@ -1,3 +1,8 @@
+/*
+ * Static functions, in order: errno_is_lost, classify, disconnect,
+ * check_schema, stmt_fail, prepare_text, get_stmt, exec_once, exec_retry,
+ * run_simple.
+ */
 #include "db/db.h"
 
 #include <errno.h>

@@ -1,3 +1,8 @@
+/*
+ * Static functions, in order: ei_bind, ei_collect, bind_scope,
+ * ei_fetch_one, ei_get, put, qb_init, qb_time, qb_filters, bind_row_where,
+ * read_version, why_not.
+ */
 #include "db/envint_db.h"
 
 #include <stddef.h>

@@ -13,7 +13,9 @@ struct scope {
 	bool env_token;			/* token bound to one environment */
 	unsigned char env_id[16];	/* that environment, when env_token */
 	size_t n_envs;			/* environments visible to the token */
-	unsigned char (*envs)[16];	/* sorted; in the request arena */
+	unsigned char (*envs)[16];	/* sorted; valid for the request: in its
+					 * arena, or the worker's token cache's
+					 * (app/http/auth.c) after a cache hit */
 };
 
 #endif

@@ -44,8 +44,8 @@ extern const struct stmt_def stmt_defs[STMT__MAX];
 
 /* The select list and joins of an environment integration response, for
  * the list query that db/envint_db.c assembles from constant fragments.
- * Parameters: caller's team (whose secrets), then team, env-token flag and
- * env (scope of installed_environment). */
+ * One parameter: the caller's team (whose secrets the config shows); the
+ * scope's parameters come with the WHERE clause the builder appends. */
 extern const char ei_select_sql[];
 
 #endif

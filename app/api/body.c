@@ -1,3 +1,9 @@
+/*
+ * Static functions, in order: fail, field_value, override_failed,
+ * finish_override, routed, cb_null, cb_bool, cb_number, cb_string,
+ * cb_start_map, cb_end_map, cb_start_array, cb_end_array, fail_key,
+ * cb_map_key.
+ */
 #include "app/api/body.h"
 
 #include <stddef.h>

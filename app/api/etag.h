@@ -13,9 +13,10 @@
 /* Writes "\"<version>\"" and a NUL into out[ETAG_MAX]. */
 void etag_format(unsigned long long version, char out[ETAG_MAX]);
 
-/* True when an If-Match header value admits `version`: "*", or a
- * comma-separated list holding its strong tag. A malformed header admits
- * nothing. */
+/* True when an If-Match header value admits `version`: "*" alone, or a
+ * comma-separated list holding its strong tag. An element that is no
+ * strong tag (W/"7", garbage) admits nothing itself and is skipped; an
+ * unterminated tag ends the list. */
 bool etag_if_match(const char *header, unsigned long long version);
 
 #endif

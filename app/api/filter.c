@@ -1,3 +1,7 @@
+/*
+ * Static functions, in order: failp, parse_value, filter_slot, add_value,
+ * field_find, parse_filter, parse_limit, parse_cursor.
+ */
 #include "app/api/filter.h"
 
 #include <limits.h>

@@ -1,7 +1,7 @@
 /*
- * In order: the top-level key table, the discriminator places and their
- * per-object state, the hooks json_canon calls (key, value, map_close,
- * redact), and the constructor.
+ * Static functions, in order: in_set, one_of, reject_msg, disc_of, pend,
+ * place_value, place_close, on_key, top_value, on_value, on_map_close,
+ * on_redact.
  */
 #include "app/api/override.h"
 

@@ -1,3 +1,7 @@
+/*
+ * Static functions, in order: key_find, parse_ull, parse_size, parse_bool,
+ * trim.
+ */
 #include "app/base/config.h"
 
 #include <ctype.h>

@@ -1,3 +1,8 @@
+/*
+ * Static functions, in order: fcgx_write, fcgx_read, id_is_plain,
+ * decode_path, hand_over, out, write_head, begin_lost_header, gen_print,
+ * gen_free.
+ */
 #include "app/http/req.h"
 
 #include <stdio.h>

@@ -149,8 +149,8 @@ yajl_gen req_json_begin(struct req *r, int status);
 /* Standard reason phrase of an HTTP status ("Not Found"). */
 const char *http_reason(int status);
 
-/* The error envelope of API.md: {"statusCode","error","message"} and, when
- * n > 0, "details": {"failures": [...]}. 503 adds Retry-After. */
+/* The error envelope of API.md: {"statusCode","error","message"}. 503
+ * adds Retry-After. */
 void req_reply_error(struct req *r, int status, const char *message);
 
 /* The 503 of an unreachable database, the same on every route: one
@@ -167,6 +167,8 @@ void req_reply_db(struct req *r, enum db_err rc, const char *not_found);
  * boolean". The failure is also the one entry of details.failures. */
 void req_reply_invalid(struct req *r, const char *prefix, const char *infix,
 		       const struct failure *f);
+
+/* The envelope with, when n > 0, "details": {"failures": [...]}. */
 void req_reply_failures(struct req *r, int status, const char *message,
 			const struct failure *f, size_t n);
 

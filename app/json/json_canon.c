@@ -1,7 +1,10 @@
 /*
- * In order: the key stack (duplicate detection), paths and failures, the
- * output buffers and emit(), the yajl callbacks (values, containers,
- * keys), construction, feeding, and the accessors for rules.
+ * Static functions, in order: fnv1a, frame_key, reserve, ent_equal,
+ * index_build, key_add, cur_path, out_print, out_init, gen, emit,
+ * before_value, after_value, value, cb_null, cb_bool, cb_number, cb_string,
+ * open_container, close_container, cb_map_open, cb_map_close,
+ * cb_array_open, cb_array_close, cb_key, free_buffers, free_gen, gen_new,
+ * stream_ready, gen_out.
  */
 #include "app/json/json_canon.h"
 

@@ -1,3 +1,8 @@
+/*
+ * Static functions, in order: on_signal, spawn, retire, take_retiring,
+ * describe_exit, reap, reconcile, all_fatal, pending_timed_work, any_alive,
+ * signal_all, reload.
+ */
 #include "app/proc/master.h"
 
 #include <errno.h>

@@ -254,7 +254,7 @@ def _abort_fixture(stack):
     team = uuid.uuid4().hex
     integ = uuid.uuid4().hex
     envs = [uuid.uuid4().hex for _ in range(30)]
-    config = json.dumps({"blob": "x" * 200000})
+    config = json.dumps({"description": "x" * 200000})   # a config import would take
     t0 = "'2022-01-01 00:00:00.000'"
     sql = [
         "INSERT INTO team (id, name, is_verified, is_white_label, allow_impersonation,"

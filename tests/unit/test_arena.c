@@ -1,11 +1,7 @@
 /*
  * Unit tests for app/arena.c: the per-request memory arena.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/unit.h"
 
 #include <stdalign.h>
 #include <string.h>
@@ -376,8 +372,9 @@ static void test_calloc_zeroes(void **state)
 	arena_free(a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alignment),
 		cmocka_unit_test(test_distinct_pointers),

@@ -16,11 +16,7 @@
  * Generated inputs (deep nesting, 4 MiB overrides) and the POST mode are
  * tested in code below.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/unit.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -979,8 +975,9 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unit_filter(argc, argv);
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_patch_fields),
 		cmocka_unit_test(test_patch_override_clears),

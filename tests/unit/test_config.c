@@ -2,11 +2,7 @@
  * Unit tests for app/config.c: defaults, config_set per type, config_load
  * and config_check.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,8 +460,9 @@ static void test_check(void **state)
 	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_uint_valid),

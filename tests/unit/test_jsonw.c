@@ -5,16 +5,13 @@
  * Also the reply buffer they write into: a reply can be withdrawn only
  * while none of it has left (req_retract).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <yajl/yajl_gen.h>
+
+#include "tests/unit/unit.h"
 
 #include "app/base/arena.h"
 #include "app/base/utf8.h"
@@ -227,8 +224,9 @@ static void test_retract_after_bytes_left_aborts(void **state)
 	assert_int_equal(r.status, 200);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str_escapes_like_yajl),
 		cmocka_unit_test(test_str_every_ascii_byte),

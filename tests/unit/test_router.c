@@ -3,11 +3,7 @@
  * router_dispatch writes itself (404, 405). Routes that need a token or the
  * database are never dispatched here.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tests/unit/unit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -424,8 +420,9 @@ static void test_dispatch_write_fails(void **state)
 	arena_reset(a);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_healthz),
 		cmocka_unit_test(test_match_item),
