@@ -20,7 +20,7 @@ int ei_id_or_reply(struct req *r, unsigned char id[16]);
 /* Replies with an environment integration object and its ETag. */
 void ei_reply_object(struct req *r, int status, const struct ei_row *row);
 
-/* Parses the query string for `mode` (app/filter.h) into *q. 0, or -1
+/* Parses the query string for `mode` (app/api/filter.h) into *q. 0, or -1
  * after replying 400 naming the parameter. */
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q);
 

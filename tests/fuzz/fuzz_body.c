@@ -1,6 +1,6 @@
 /*
- * fuzz_body: the streaming PATCH/POST body parser (app/body.c) and, through
- * it, the override canonicaliser (app/json_canon.c) in sink mode.
+ * fuzz_body: the streaming PATCH/POST body parser (app/api/body.c) and, through
+ * it, the override canonicaliser (app/json/json_canon.c) in sink mode.
  *
  * Input: 2 bytes of chunk seed, then the body. Each mode (BODY_PATCH,
  * BODY_POST) parses the body twice: whole (one body_feed) and in chunks of

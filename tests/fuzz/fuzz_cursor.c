@@ -1,5 +1,5 @@
 /*
- * fuzz_cursor: keyset pagination cursors (app/cursor.c).
+ * fuzz_cursor: keyset pagination cursors (app/api/cursor.c).
  *
  * Input: cursor text as a client would send it in next_cursor.
  * Checks:

@@ -1,6 +1,6 @@
 /*
- * fuzz_filter: the list endpoint's query-string parser (app/filter.c) and
- * the decoding primitives under it (app/qs.c).
+ * fuzz_filter: the list endpoint's query-string parser (app/api/filter.c) and
+ * the decoding primitives under it (app/base/qs.c).
  *
  * Input: the raw query string (without '?'), cut at the first NUL byte.
  * Checks:

@@ -1,5 +1,5 @@
 /*
- * fuzz_json_canon: the streaming canonicaliser (app/json_canon.c) as the
+ * fuzz_json_canon: the streaming canonicaliser (app/json/json_canon.c) as the
  * integration import uses it (envintctl: prefix "config", redacted copy
  * wanted, max_depth = json_depth_max's default 64, size hint = length).
  *

@@ -1,6 +1,6 @@
 /*
- * fuzz_request: the FastCGI-parameter-to-request layer (app/req.c
- * req_init), the router (app/router.c) and the replies that need no
+ * fuzz_request: the FastCGI-parameter-to-request layer (app/http/req.c
+ * req_init), the router (app/proc/router.c) and the replies that need no
  * database.
  *
  * Input: lines separated by '\n', taken in this order as the values of

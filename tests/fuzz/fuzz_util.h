@@ -70,7 +70,7 @@ static inline uint32_t fnv1a32(const uint8_t *p, size_t n)
 }
 
 /* Reference UTF-8 check, written from the Unicode standard's table 3-7
- * (well-formed byte sequences), independently of app/qs.c. */
+ * (well-formed byte sequences), independently of app/base/qs.c. */
 static inline bool ref_utf8_valid(const uint8_t *s, size_t n)
 {
 	size_t i = 0;

@@ -28,7 +28,7 @@ ID_C = "0f9c3a52-6b1e-4d7a-9c2f-8e5b1a7d3c60"
 
 
 def cursor(created_us, id_hex):
-    """app/cursor.h: base64url(1 | created_us BE64 | id | sha256[:4])."""
+    """app/api/cursor.h: base64url(1 | created_us BE64 | id | sha256[:4])."""
     raw = b"\x01" + struct.pack(">q", created_us) + bytes.fromhex(id_hex.replace("-", ""))
     raw += hashlib.sha256(raw).digest()[:4]
     assert len(raw) == 29

@@ -13,7 +13,7 @@ from stack import wait_for
 from test_write import (PATH, bad_patch, delete, expect_400, get, new_row, patch, snapshot,
                         state, world)
 
-ECHO_MAX = 64   # app/qs.h
+ECHO_MAX = 64   # app/base/qs.h
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /*
- * Unit tests for app/arena.c: the per-request memory arena.
+ * Unit tests for app/base/arena.c: the per-request memory arena.
  */
 #include "tests/unit/unit.h"
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for app/body.c, the streaming parser of PATCH and POST
+ * Unit tests for app/api/body.c, the streaming parser of PATCH and POST
  * /environment-integration bodies.
  *
  * Most cases live in a corpus, tests/data/body/:

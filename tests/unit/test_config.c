@@ -1,5 +1,5 @@
 /*
- * Unit tests for app/config.c: defaults, config_set per type, config_load
+ * Unit tests for app/base/config.c: defaults, config_set per type, config_load
  * and config_check.
  */
 #include "tests/unit/unit.h"

@@ -1,5 +1,5 @@
 /*
- * app/jsonw.c: strings come out byte for byte as yajl_gen writes them
+ * app/http/jsonw.c: strings come out byte for byte as yajl_gen writes them
  * (the responses' golden files were made with yajl), malformed UTF-8
  * never breaks the document, and numbers, booleans and ids are exact.
  * Also the reply buffer they write into: a reply can be withdrawn only

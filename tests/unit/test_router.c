@@ -1,5 +1,5 @@
 /*
- * Unit tests for app/router.c: path matching, Allow lists, and the replies
+ * Unit tests for app/proc/router.c: path matching, Allow lists, and the replies
  * router_dispatch writes itself (404, 405). Routes that need a token or the
  * database are never dispatched here.
  */
@@ -405,6 +405,46 @@ static void test_head_only(void **state)
 	arena_reset(a);
 }
 
+/* A header that could not be added (req_header out of memory: latched in
+ * headers_failed, set by hand here) turns the reply into a 500 whole:
+ * never a 200 without its ETag, and nothing the handler writes after. */
+static void test_lost_header_is_500(void **state)
+{
+	static const char head500[] =
+		"Status: 500 Internal Server Error\r\n"
+		"Content-Type: application/json\r\n"
+		"Cache-Control: no-store\r\n"
+		"X-Request-Id: test-req-1\r\n"
+		"\r\n";
+	static const char body500[] =
+		"{\"statusCode\":500,\"error\":\"Internal Server Error\","
+		"\"message\":\"out of memory\"}";
+	struct arena *a = *state;
+	struct req r;
+
+	for (int head = 0; head < 2; head++) {
+		char want[512];
+
+		memset(&r, 0, sizeof(r));
+		r.arena = a;
+		r.cfg = &cfg;
+		r.write = buf_write;
+		r.head_only = head;
+		snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
+		outlen = 0;
+		out[0] = '\0';
+		assert_int_equal(req_header(&r, "ETag", "\"7\""), 0);
+		r.headers_failed = true;
+		assert_int_equal(req_begin(&r, 200), -1);
+		assert_int_equal(r.status, 500);
+		(void)req_write(&r, "{\"id\":1}", 8);	/* what the handler goes on with */
+		assert_int_equal(req_flush(&r), 0);
+		snprintf(want, sizeof(want), "%s%s", head500, head ? "" : body500);
+		assert_string_equal(out, want);	/* HEAD: the head alone */
+		arena_reset(a);
+	}
+}
+
 /* A client that went away: writes fail, the dispatch still returns. */
 static void test_dispatch_write_fails(void **state)
 {
@@ -437,6 +477,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dispatch_405_ei_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_header_is_500, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
