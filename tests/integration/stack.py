@@ -267,6 +267,7 @@ class Stack:
 
     # ---- nginx ----
     def render(self, template, out, **subst):
+        """The private wrapper (conf/nginx-private.conf.in): @DIR@ only."""
         with open(os.path.join(self.srcdir, "conf", template)) as f:
             text = f.read()
         for k, v in subst.items():
@@ -274,12 +275,28 @@ class Stack:
         with open(out, "w") as f:
             f.write(text)
 
+    def render_site(self, out, http_listen):
+        """conf/nginx-envint.conf.in as users render it: by envint
+        --render-site from this stack's envint.conf (upstream from listen,
+        Retry-After from retry_after, the Allow map from the route table),
+        so the tested site is exactly the installed one."""
+        r = subprocess.run([self.binary("envint"), "--config", self.config_path(),
+                            "--render-site",
+                            os.path.join(self.srcdir, "conf", "nginx-envint.conf.in"),
+                            "--http-listen", http_listen],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("envint --render-site failed: " + r.stderr.strip())
+        with open(out, "w") as f:
+            f.write(r.stdout)
+
     def start_nginx(self, port=None):
         self.http_port = port or free_port()
         os.makedirs(os.path.join(self.dir, "nginx-tmp"), exist_ok=True)
-        self.render("nginx-envint.conf.in", os.path.join(self.dir, "nginx-envint.conf"),
-                    LISTEN="127.0.0.1:%d" % self.http_port,
-                    UPSTREAM="unix:" + self.app_sock)
+        if not os.path.exists(self.config_path()):
+            self.write_config()
+        self.render_site(os.path.join(self.dir, "nginx-envint.conf"),
+                         "127.0.0.1:%d" % self.http_port)
         conf = os.path.join(self.dir, "nginx.conf")
         extra = os.path.join(self.dir, "nginx-extra.conf")
         if not os.path.exists(extra):
