@@ -156,3 +156,16 @@ enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *ou
 	bind_u64(&r[0], out);
 	return db_select_one(db, id, NULL, r);
 }
+
+enum db_err db_server_logging(struct db *db, struct server_logging *out)
+{
+	MYSQL_BIND r[5];
+	signed char v[5] = { 0 };
+	enum db_err rc;
+
+	for (int i = 0; i < 5; i++)
+		bind_tiny(&r[i], &v[i]);
+	rc = db_select_one(db, STMT_SERVER_LOGGING, NULL, r);
+	*out = (struct server_logging){ v[0] != 0, v[1] != 0, v[2] != 0, v[3] != 0, v[4] != 0 };
+	return rc;
+}

@@ -50,6 +50,17 @@ enum db_err db_integration_set_public(struct db *db, const unsigned char id[16],
 				      const struct text *config,
 				      const struct text *config_public);
 
+/* How the server logs, as far as creating triggers is concerned. */
+struct server_logging {
+	bool log_bin;		/* binary logging on */
+	bool wsrep_on;		/* a Galera node */
+	bool trust_creators;	/* log_bin_trust_function_creators */
+	bool binlog_row;	/* binlog_format = ROW */
+	bool super;		/* this user has SUPER */
+};
+
+enum db_err db_server_logging(struct db *db, struct server_logging *out);
+
 /* Runs a statement that selects one unsigned integer (counts, versions). */
 enum db_err db_select_u64(struct db *db, enum db_stmt id, unsigned long long *out);
 

@@ -1,9 +1,11 @@
 /*
- * Static functions, in order: errno_is_lost, classify, disconnect,
- * check_schema, stmt_fail, prepare_text, get_stmt, exec_once, exec_retry,
- * run_simple.
+ * Static functions, in order: errno_is_lost, errno_is_refusal,
+ * errno_drops_node, classify, check_schema, stmt_fail, prepare_text,
+ * get_stmt, exec_once, backoff, exec_retry, run_simple.
  */
 #include "db/db.h"
+
+#include "db/db_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <mysqld_error.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/base/clock.h"
 #include "app/base/log.h"
@@ -23,37 +26,6 @@
 /* After a failed connect, requests fail fast for this long instead of each
  * waiting for their own connect timeout against an unreachable server. */
 #define DB_CONNECT_BACKOFF_MS 250
-
-/* Statements assembled from constant fragments (the list query: one text
- * per combination of filters), prepared once per connection. */
-#define DYN_CACHE 32
-
-struct dyn_stmt {
-	char *sql;		/* malloc'd copy; NULL = empty slot */
-	MYSQL_STMT *st;
-	unsigned long long used;	/* LRU clock */
-};
-
-struct db {
-	const struct config *cfg;
-	unsigned flags;
-	MYSQL *conn;		/* NULL while disconnected */
-	MYSQL_STMT *stmts[STMT__MAX];
-	struct dyn_stmt dyn[DYN_CACHE];
-	unsigned long long clock;
-	MYSQL_STMT *last;	/* the statement db_affected reports on */
-	bool in_tx;
-	bool schema_ok;		/* checked once per process */
-	bool fatal;
-	long long retry_at_ms;	/* no connect attempt before this */
-};
-
-/* The session every connection runs with: UTC, strict, no surprises. */
-static const char session_sql[] =
-	"SET time_zone = '+00:00',"
-	" sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-	"ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'";
-
 
 /* Errors that mean the connection is gone (or never came): reconnect. */
 static bool errno_is_lost(unsigned e)
@@ -75,8 +47,24 @@ static bool errno_is_lost(unsigned e)
 	}
 }
 
+/* Errors of a node that refuses work without doing any of it: a Galera
+ * node outside the primary component (1047, "WSREP has not yet prepared
+ * node for application use") and a read-only server (1290). */
+static bool errno_is_refusal(unsigned e)
+{
+	return e == ER_UNKNOWN_COM_ERROR || e == ER_OPTION_PREVENTS_STATEMENT;
+}
+
+/* The node behind the connection cannot be used (lost, or refusing). */
+static bool errno_drops_node(unsigned e)
+{
+	return errno_is_lost(e) || errno_is_refusal(e);
+}
+
 static enum db_err classify(unsigned e)
 {
+	if (errno_is_refusal(e))
+		return DB_RETRY;	/* nothing was done: run it elsewhere */
 	if (errno_is_lost(e))
 		return DB_UNAVAILABLE;
 	switch (e) {
@@ -85,7 +73,8 @@ static enum db_err classify(unsigned e)
 	case ER_NO_REFERENCED_ROW_2:
 	case ER_ROW_IS_REFERENCED_2:
 		return DB_CONFLICT;
-	case ER_LOCK_DEADLOCK:
+	case ER_LOCK_DEADLOCK:		/* 1213: also Galera's certification failure */
+		return DB_RETRY;	/* rolled back whole: run it again */
 	case ER_LOCK_WAIT_TIMEOUT:
 		return DB_UNAVAILABLE;	/* transient: the client may retry */
 	default:
@@ -93,7 +82,7 @@ static enum db_err classify(unsigned e)
 	}
 }
 
-static void disconnect(struct db *db)
+void db_disconnect(struct db *db)
 {
 	for (int i = 0; i < STMT__MAX; i++)
 		if (db->stmts[i] != NULL) {
@@ -122,6 +111,18 @@ struct db *db_new(const struct config *cfg, unsigned flags)
 		return NULL;
 	db->cfg = cfg;
 	db->flags = flags;
+	if (cfg->db_socket[0] != '\0') {	/* one local server */
+		db->n_nodes = 1;
+	} else {
+		char err[256];
+
+		if (hostlist_parse(cfg->db_host, cfg->db_port, db->nodes, &db->n_nodes,
+				   err, sizeof(err)) < 0) {
+			log_error("db: db_host: %s", err);	/* config_check refuses it first */
+			free(db);
+			return NULL;
+		}
+	}
 	return db;
 }
 
@@ -129,7 +130,7 @@ void db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
-	disconnect(db);
+	db_disconnect(db);
 	free(db);
 }
 
@@ -147,7 +148,7 @@ static enum db_err check_schema(struct db *db)
 
 		log_error("db: reading schema_version: errno %u: %s (run envintctl migrate)",
 			  e, mysql_error(db->conn));
-		disconnect(db);
+		db_disconnect(db);
 		if (errno_is_lost(e))
 			return DB_UNAVAILABLE;
 		db->fatal = true;
@@ -160,7 +161,7 @@ static enum db_err check_schema(struct db *db)
 	if (version < DB_SCHEMA_VERSION) {
 		log_error("db: schema version %lu is older than %d; run envintctl migrate",
 			  version, DB_SCHEMA_VERSION);
-		disconnect(db);
+		db_disconnect(db);
 		db->fatal = true;
 		return DB_ERR;
 	}
@@ -170,50 +171,15 @@ static enum db_err check_schema(struct db *db)
 
 enum db_err db_connect(struct db *db)
 {
-	const struct config *c = db->cfg;
-	unsigned timeout = c->db_timeout;
-	my_bool yes = 1;
-	unsigned long cflags = CLIENT_FOUND_ROWS;
-	MYSQL *m;
-
 	if (db->conn != NULL)
 		return DB_OK;
 	if (now_ms() < db->retry_at_ms)
 		return DB_UNAVAILABLE;
-	m = mysql_init(NULL);
-	if (m == NULL) {
-		log_error("db: mysql_init: out of memory");
-		return DB_ERR;
-	}
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	mysql_options(m, MYSQL_REPORT_DATA_TRUNCATION, &yes);
-	/* A lock wait must end (as a retryable error) before the client's read
-	 * timeout gives up on the connection. */
-	char init[sizeof(session_sql) + 64];
-
-	snprintf(init, sizeof(init), "%s, innodb_lock_wait_timeout = %u", session_sql,
-		 timeout > 1 ? timeout - 1 : 1);
-	mysql_options(m, MYSQL_INIT_COMMAND, init);
-	/* No MYSQL_OPT_RECONNECT: a silent reconnect would drop transactions
-	 * and prepared statements behind our back. */
-	if (db->flags & DB_MULTI_STATEMENTS)
-		cflags |= CLIENT_MULTI_STATEMENTS;
-	if (mysql_real_connect(m, c->db_socket[0] ? NULL : c->db_host, c->db_user,
-			       c->db_password, c->db_name, c->db_port,
-			       c->db_socket[0] ? c->db_socket : NULL, cflags) == NULL) {
-		log_error("db: connect to %s failed: errno %u, sqlstate %s: %s",
-			  c->db_socket[0] ? c->db_socket : c->db_host,
-			  mysql_errno(m), mysql_sqlstate(m), mysql_error(m));
-		mysql_close(m);
+	if (node_connect(db, NODE_NONE) != DB_OK) {
 		db->retry_at_ms = now_ms() + DB_CONNECT_BACKOFF_MS;
 		return DB_UNAVAILABLE;
 	}
-	db->conn = m;
 	db->retry_at_ms = 0;
-	log_debug("db: connected (thread %lu)", mysql_thread_id(m));
 	if ((db->flags & DB_CHECK_SCHEMA) && !db->schema_ok)
 		return check_schema(db);
 	return DB_OK;
@@ -226,27 +192,25 @@ bool db_fatal(const struct db *db)
 
 enum db_err db_ping(struct db *db)
 {
-	bool was_connected = db->conn != NULL;
 	long long t0 = now_ms();
+	size_t held = db->cur;
 	enum db_err rc = db_connect(db);
 
 	if (rc != DB_OK)
 		return rc;
-	if (mysql_ping(db->conn) == 0)
+	if (node_still_usable(db))
 		return DB_OK;
-	log_warn("db: ping failed: errno %u: %s", mysql_errno(db->conn),
-		 mysql_error(db->conn));
-	disconnect(db);
-	if (!was_connected || now_ms() - t0 >= DB_FAST_FAILURE_MS)
-		return DB_UNAVAILABLE;
-	db->retry_at_ms = 0;
-	rc = db_connect(db);
-	if (rc != DB_OK)
-		return rc;
-	if (mysql_ping(db->conn) == 0)
+	/* the next node now, not after the back-off; the same one again only
+	 * when it failed fast (a restart): a hung one would double the wait */
+	if (node_connect(db, now_ms() - t0 < DB_FAST_FAILURE_MS ? NODE_NONE : held) == DB_OK)
 		return DB_OK;
-	disconnect(db);
+	db->retry_at_ms = now_ms() + DB_CONNECT_BACKOFF_MS;
 	return DB_UNAVAILABLE;
+}
+
+const struct db_counters *db_counters(const struct db *db)
+{
+	return &db->counters;
 }
 
 /* Logs a statement error once and maps it; drops the connection if lost. */
@@ -258,14 +222,19 @@ static enum db_err stmt_fail(struct db *db, const char *name, MYSQL_STMT *st,
 	const char *msg = st != NULL ? mysql_stmt_error(st) : mysql_error(db->conn);
 	enum db_err rc = classify(e);
 
+	/* inside a transaction a lost connection rolled all of it back (the
+	 * statement is never COMMIT here): the whole of it may run again */
+	if (errno_is_lost(e) && db->in_tx)
+		rc = DB_RETRY;
+
 	if (rc == DB_CONFLICT)
 		log_debug("db: %s %s: errno %u, sqlstate %s: %s",
 			  name, step, e, state, msg);
 	else
 		log_error("db: %s %s: errno %u, sqlstate %s: %s",
 			  name, step, e, state, msg);
-	if (errno_is_lost(e))
-		disconnect(db);
+	if (errno_drops_node(e))
+		node_lost(db);
 	return rc;
 }
 
@@ -370,14 +339,37 @@ static enum db_err exec_once(struct db *db, const struct target *t, MYSQL_BIND *
 	return DB_OK;
 }
 
+/* Sleeps before attempt `attempt` (1, 2, ...) of work the server rolled
+ * back: 10, 20, 40, 80 ms and a random part as large, so two clients that
+ * conflicted do not meet again in step. */
+static void backoff(unsigned attempt)
+{
+	static unsigned long long seed;
+	long long ms = 5LL << (attempt < 5 ? attempt : 5);
+	struct timespec ts;
+
+	if (seed == 0)
+		seed = (unsigned long long)getpid() << 32 ^ (unsigned long long)now_ms();
+	seed ^= seed << 13;	/* xorshift64: no state shared with anyone */
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	ms += (long long)(seed % (unsigned long long)ms);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = ms % 1000 * 1000000;
+	nanosleep(&ts, NULL);
+}
+
 static enum db_err exec_retry(struct db *db, const struct target *t, MYSQL_BIND *params,
 			      MYSQL_BIND *results, MYSQL_STMT **out)
 {
 	bool was_connected = db->conn != NULL;
 	bool in_tx = db->in_tx;
 	long long t0 = now_ms();
-	enum db_err rc = exec_once(db, t, params, results, out);
+	enum db_err rc;
 
+	if (!in_tx)
+		node_failback(db);
+	rc = exec_once(db, t, params, results, out);
 	/* A connection that died while idle shows up here first. Retrying is
 	 * safe only when the statement is idempotent and no transaction held
 	 * earlier work that the lost connection rolled back. */
@@ -385,9 +377,20 @@ static enum db_err exec_retry(struct db *db, const struct target *t, MYSQL_BIND 
 	    t->idempotent && !in_tx && now_ms() - t0 < DB_FAST_FAILURE_MS) {
 		log_info("db: connection lost; reconnecting for %s", t->name);
 		db->retry_at_ms = 0;
+		db->counters.retries++;
 		rc = exec_once(db, t, params, results, out);
 	}
-	return rc;
+	/* Outside a transaction a statement the server rolled back, or a node
+	 * refused, is one unit of its own: run it again (in a transaction,
+	 * the caller's db_tx_run runs the whole again) */
+	for (unsigned attempt = 1; rc == DB_RETRY && !in_tx && attempt < DB_TX_ATTEMPTS;
+	     attempt++) {
+		db->counters.retries++;
+		db->retry_at_ms = 0;
+		backoff(attempt);
+		rc = exec_once(db, t, params, results, out);
+	}
+	return rc == DB_RETRY && !in_tx ? DB_UNAVAILABLE : rc;
 }
 
 enum db_err db_exec(struct db *db, enum db_stmt id, MYSQL_BIND *params,
@@ -462,28 +465,34 @@ unsigned long long db_affected(struct db *db)
 	return db->last != NULL ? mysql_stmt_affected_rows(db->last) : 0;
 }
 
+/* A statement without parameters or rows (transaction control). */
 static enum db_err run_simple(struct db *db, const char *sql, const char *what)
 {
-	if (mysql_real_query(db->conn, sql, strlen(sql)) != 0) {
-		unsigned e = mysql_errno(db->conn);
+	unsigned e;
+	enum db_err rc;
 
-		log_error("db: %s: errno %u, sqlstate %s: %s", what, e,
-			  mysql_sqlstate(db->conn), mysql_error(db->conn));
-		if (errno_is_lost(e))
-			disconnect(db);
-		return classify(e);
-	}
-	return DB_OK;
+	if (mysql_real_query(db->conn, sql, strlen(sql)) == 0)
+		return DB_OK;
+	e = mysql_errno(db->conn);
+	rc = classify(e);
+	log_error("db: %s: errno %u, sqlstate %s: %s", what, e,
+		  mysql_sqlstate(db->conn), mysql_error(db->conn));
+	if (errno_drops_node(e))
+		node_lost(db);
+	return rc;
 }
 
 enum db_err db_begin(struct db *db)
 {
-	enum db_err rc = db_connect(db);
+	enum db_err rc;
 
+	node_failback(db);
+	rc = db_connect(db);
 	if (rc != DB_OK)
 		return rc;
 	if (mysql_ping(db->conn) != 0) {	/* no half-open transaction */
-		disconnect(db);
+		node_lost(db);
+		db->retry_at_ms = 0;
 		rc = db_connect(db);
 		if (rc != DB_OK)
 			return rc;
@@ -491,9 +500,14 @@ enum db_err db_begin(struct db *db)
 	rc = run_simple(db, "START TRANSACTION", "begin");
 	if (rc == DB_OK)
 		db->in_tx = true;
+	else if (rc == DB_UNAVAILABLE && db->conn == NULL)
+		rc = DB_RETRY;	/* lost before anything was done */
 	return rc;
 }
 
+/* DB_RETRY when the server rolled the transaction back (a certification
+ * conflict is reported at COMMIT); DB_UNAVAILABLE when the connection was
+ * lost during it: the outcome is unknown and must not be run again. */
 enum db_err db_commit(struct db *db)
 {
 	enum db_err rc;
@@ -510,6 +524,30 @@ void db_rollback(struct db *db)
 	if (db->conn != NULL && db->in_tx)
 		(void)run_simple(db, "ROLLBACK", "rollback");
 	db->in_tx = false;
+}
+
+enum db_err db_tx_run(struct db *db, db_tx_fn fn, void *ctx)
+{
+	enum db_err rc = DB_UNAVAILABLE;
+
+	for (unsigned attempt = 0; attempt < DB_TX_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			db->counters.retries++;
+			db->retry_at_ms = 0;
+			backoff(attempt);
+		}
+		rc = db_begin(db);
+		if (rc == DB_OK)
+			rc = fn(db, ctx);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+		if (rc != DB_RETRY)
+			return rc;
+	}
+	log_warn("db: a transaction was rolled back %d times; giving up", DB_TX_ATTEMPTS);
+	return DB_UNAVAILABLE;
 }
 
 enum db_err db_run_script(struct db *db, const char *sql, size_t len,
@@ -539,7 +577,7 @@ fail:
 		  mysql_sqlstate(db->conn), mysql_error(db->conn));
 	rc = classify(mysql_errno(db->conn));
 	if (errno_is_lost(mysql_errno(db->conn)))
-		disconnect(db);
+		db_disconnect(db);
 	return rc;
 }
 

@@ -22,9 +22,22 @@ enum db_err {
 	DB_OK,		/* DB_OK */
 	DB_NOTFOUND,	/* DB_NOTFOUND: no such row (or not visible) */
 	DB_CONFLICT,	/* DB_CONFLICT: a unique key or version check failed */
-	DB_UNAVAILABLE,	/* DB_UNAVAILABLE: server unreachable; answer 503 */
+	DB_UNAVAILABLE,	/* DB_UNAVAILABLE: no usable server, or the outcome of
+			 * a write is unknown; answer 503 */
 	DB_ERR,		/* DB_ERR: anything else; a bug or a schema mismatch */
+	DB_RETRY,	/* DB_RETRY: the server rolled the work back (deadlock,
+			 * Galera certification) or the node refused it before
+			 * doing it (1047, 1290): nothing of it stays, run it
+			 * again (db_tx_run does) */
 	DB__MAX
+};
+
+/* What a worker's connection went through, for the status page. */
+struct db_counters {
+	unsigned long long connects;	/* connections made */
+	unsigned long long failovers;	/* to another node after a failure */
+	unsigned long long failbacks;	/* back to a preferred node */
+	unsigned long long retries;	/* transactions and statements run again */
 };
 
 struct db;
@@ -49,8 +62,24 @@ enum db_err db_connect(struct db *db);
  * worker must exit with status 2 (running would only produce 500s). */
 bool db_fatal(const struct db *db);
 
-/* Checks the server answers, reconnecting once if the connection dropped. */
+/* Checks that the worker holds a usable server (ready, Synced, writable),
+ * moving to the next one in db_host when it does not. DB_OK, or
+ * DB_UNAVAILABLE when no server of the list is usable. */
 enum db_err db_ping(struct db *db);
+
+/* The worker's counters (valid as long as the handle). */
+const struct db_counters *db_counters(const struct db *db);
+
+/* Runs fn(db, ctx) inside a transaction and commits it. When the server
+ * rolled it back (DB_RETRY: a deadlock or Galera certification conflict,
+ * or a node that refused work or was lost before COMMIT), the whole of it
+ * runs again, every read included, at most DB_TX_ATTEMPTS times with a
+ * jittered back-off, and then DB_UNAVAILABLE. A connection lost during
+ * COMMIT leaves the outcome unknown: DB_UNAVAILABLE, never a second run.
+ * fn returns DB_OK to commit, anything else to roll back and return it. */
+#define DB_TX_ATTEMPTS 5
+typedef enum db_err (*db_tx_fn)(struct db *db, void *ctx);
+enum db_err db_tx_run(struct db *db, db_tx_fn fn, void *ctx);
 
 /* Runs statement `id` with `params` bound (as many as the statement has
  * markers) and, when it returns rows, `results` bound and the whole result

@@ -143,4 +143,18 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "team_count",	/* STMT_TEAM_COUNT */
 	  "SELECT COUNT(*) FROM team",
 	  true },
+	{ "server_logging",	/* STMT_SERVER_LOGGING: what migrate must know before
+				 * it creates triggers (binary log, Galera) */
+	  "SELECT"
+	  " COALESCE((SELECT VARIABLE_VALUE = 'ON' FROM information_schema.GLOBAL_VARIABLES"
+	  "  WHERE VARIABLE_NAME = 'LOG_BIN'), 0),"
+	  " COALESCE((SELECT VARIABLE_VALUE = 'ON' FROM information_schema.GLOBAL_VARIABLES"
+	  "  WHERE VARIABLE_NAME = 'WSREP_ON'), 0),"
+	  " COALESCE((SELECT VARIABLE_VALUE = 'ON' FROM information_schema.GLOBAL_VARIABLES"
+	  "  WHERE VARIABLE_NAME = 'LOG_BIN_TRUST_FUNCTION_CREATORS'), 0),"
+	  " COALESCE((SELECT VARIABLE_VALUE = 'ROW' FROM information_schema.GLOBAL_VARIABLES"
+	  "  WHERE VARIABLE_NAME = 'BINLOG_FORMAT'), 0),"
+	  " EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES"
+	  "  WHERE PRIVILEGE_TYPE = 'SUPER')",
+	  true },
 };

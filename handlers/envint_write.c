@@ -32,19 +32,49 @@ static enum db_err check_if_match(struct req *r, const unsigned char id[16],
 	return DB_OK;
 }
 
+/* A PATCH's transaction: what it writes, and the row it answers with. */
+struct patch_tx {
+	struct req *r;
+	const unsigned char *id;
+	const struct ei_update *u;
+	struct ei_row row;
+};
+
+/* The If-Match check, the update (version + 1, updated_at forward) and the
+ * read of the object returned: run again whole when the server rolls it
+ * back (db_tx_run). */
+static enum db_err patch_tx(struct db *db, void *ctx)
+{
+	struct patch_tx *t = ctx;
+	struct req *r = t->r;
+	const struct ei_update *u = t->u;
+	struct ei_precond pre;
+	enum db_err rc = check_if_match(r, t->id, &pre);
+
+	if (rc == DB_OK && (u->set_show_in_catalog || u->set_is_enabled || u->set_override))
+		rc = db_ei_update(db, &r->scope, t->id, u, &pre);
+	if (rc != DB_OK)
+		return rc;
+	if (!u->set_override)
+		return db_ei_get(db, r->arena, &r->scope, t->id, &t->row);
+	/* the override just written is in hand: do not read it back */
+	rc = db_ei_get_lean(db, r->arena, &r->scope, t->id, &t->row);
+	t->row.override.p = u->override;
+	t->row.override.n = u->override_len;
+	return rc;
+}
+
 /* PATCH /environment-integration/{id}: absent fields stay; override is
- * replaced whole ({} and null clear it). One transaction: the If-Match
- * check, the update (version + 1, updated_at forward) and the read of the
- * object returned. A body that changes nothing changes nothing (no new
- * version), but If-Match is still checked. */
+ * replaced whole ({} and null clear it). One transaction (patch_tx). A
+ * body that changes nothing changes nothing (no new version), but If-Match
+ * is still checked. */
 void envint_patch(struct req *r)
 {
 	unsigned char id[16];
 	struct body b;
 	struct ei_update u;
-	struct ei_precond pre;
 	struct ei_list_query none;
-	struct ei_row row;
+	struct patch_tx t = { .r = r, .id = id, .u = &u };
 	enum db_err rc;
 
 	if (query_or_reply(r, FILTER_NONE, &none) < 0)
@@ -59,34 +89,33 @@ void envint_patch(struct req *r)
 		.set_override = b.has_override, .override = b.override,
 		.override_len = b.override_len,
 	};
-	rc = db_begin(r->db);
-	if (rc == DB_OK)
-		rc = check_if_match(r, id, &pre);
-	if (rc == DB_OK && (u.set_show_in_catalog || u.set_is_enabled || u.set_override))
-		rc = db_ei_update(r->db, &r->scope, id, &u, &pre);
-	if (rc == DB_OK && u.set_override) {
-		/* the override just written is in hand: do not read it back */
-		rc = db_ei_get_lean(r->db, r->arena, &r->scope, id, &row);
-		row.override.p = u.override;
-		row.override.n = u.override_len;
-	} else if (rc == DB_OK) {
-		rc = db_ei_get(r->db, r->arena, &r->scope, id, &row);
-	}
-	if (rc == DB_OK)
-		rc = db_commit(r->db);
+	rc = db_tx_run(r->db, patch_tx, &t);
 	if (rc != DB_OK) {
-		db_rollback(r->db);
 		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
-	ei_reply_object(r, 200, &row);
+	ei_reply_object(r, 200, &t.row);
+}
+
+/* A DELETE with If-Match: the check and the delete under the row lock. */
+struct delete_tx {
+	struct req *r;
+	const unsigned char *id;
+};
+
+static enum db_err delete_tx(struct db *db, void *ctx)
+{
+	struct delete_tx *t = ctx;
+	struct ei_precond pre;
+	enum db_err rc = check_if_match(t->r, t->id, &pre);
+
+	return rc == DB_OK ? db_ei_delete(db, &t->r->scope, t->id, &pre) : rc;
 }
 
 /* DELETE /environment-integration/{id}: {"id": ...}; a second one is 404. */
 void envint_delete(struct req *r)
 {
 	unsigned char id[16];
-	struct ei_precond pre = { false, 0 };
 	struct ei_list_query none;
 	enum db_err rc;
 	yajl_gen g;
@@ -96,17 +125,11 @@ void envint_delete(struct req *r)
 	if (ei_id_or_reply(r, id) < 0)
 		return;
 	if (r->if_match != NULL) {
-		rc = db_begin(r->db);
-		if (rc == DB_OK)
-			rc = check_if_match(r, id, &pre);
-		if (rc == DB_OK)
-			rc = db_ei_delete(r->db, &r->scope, id, &pre);
-		if (rc == DB_OK)
-			rc = db_commit(r->db);
-		if (rc != DB_OK)
-			db_rollback(r->db);
+		struct delete_tx t = { r, id };
+
+		rc = db_tx_run(r->db, delete_tx, &t);
 	} else {
-		rc = db_ei_delete(r->db, &r->scope, id, NULL);
+		rc = db_ei_delete(r->db, &r->scope, id, NULL);	/* one statement */
 	}
 	if (rc != DB_OK) {
 		req_reply_db(r, rc, EI_NOT_FOUND);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/base/hostlist.h"
+
 enum ctype {
 	CT_STR,		/* CT_STR: copied into a char array of `size` */
 	CT_UINT,	/* CT_UINT: decimal, within [min, max] */
@@ -49,6 +51,8 @@ static const struct ckey keys[] = {
 	{ "db_password", CT_STR, F(db_password), 0, 0, "" },
 	{ "db_name", CT_STR, F(db_name), 0, 0, "envint" },
 	{ "db_timeout", CT_UINT, F(db_timeout), 1, 300, "5" },
+	{ "db_failback_seconds", CT_UINT, F(db_failback_seconds), 0, 86400, "30" },
+	{ "db_causal_reads", CT_BOOL, F(db_causal_reads), 0, 1, "yes" },
 	{ "retry_after", CT_UINT, F(retry_after), 1, 3600, "1" },
 	{ "auth_cache_seconds", CT_UINT, F(auth_cache_seconds), 0, 300, "2" },
 	{ "body_max", CT_SIZE, F(body_max), 64, 1ULL << 30, "8m" },
@@ -256,6 +260,15 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 
 int config_check(const struct config *c, char *err, size_t errlen)
 {
+	struct hostport nodes[HOSTLIST_MAX];
+	char msg[256];
+	size_t n;
+
+	if (c->db_socket[0] == '\0' &&
+	    hostlist_parse(c->db_host, c->db_port, nodes, &n, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "'db_host': %s", msg);
+		return -1;
+	}
 	if (c->page_default > c->page_max) {
 		snprintf(err, errlen, "'page_default' (%u) must not exceed 'page_max' (%u)",
 			 c->page_default, c->page_max);

@@ -19,12 +19,16 @@ struct config {
 	char pidfile[256];
 
 	char db_socket[256];
-	char db_host[256];
-	unsigned db_port;
+	char db_host[1024];	/* one server, or an ordered list (hostlist.h) */
+	unsigned db_port;	/* of every server in db_host that names none */
 	char db_user[128];
 	char db_password[256];
 	char db_name[128];
 	unsigned db_timeout;	/* seconds: connect, read and write */
+	unsigned db_failback_seconds;	/* back to a preferred server once it has
+					 * been usable this long; 0 = never */
+	unsigned db_causal_reads;	/* 0 or 1: Galera's wsrep_sync_wait for
+					 * reads, so a write is read back on any node */
 	unsigned retry_after;	/* seconds, sent with 503 */
 	unsigned auth_cache_seconds;	/* a worker reuses a token lookup this
 					 * long; revocation takes effect within

@@ -72,6 +72,7 @@ const char *ctl_db_err_text(enum db_err e)
 		"conflicts with an existing row",	/* DB_CONFLICT */
 		"database unavailable",	/* DB_UNAVAILABLE */
 		"database error (see the log above)",	/* DB_ERR */
+		"rolled back by the server; run it again",	/* DB_RETRY */
 	};
 	return t[e];
 }

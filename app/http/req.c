@@ -403,6 +403,7 @@ void req_reply_db(struct req *r, enum db_err rc, const char *not_found)
 				"fetch the object again and retry");
 		break;
 	case DB_UNAVAILABLE:
+	case DB_RETRY:	/* work rolled back and not run again: as unavailable */
 		req_reply_unavailable(r);
 		break;
 	default:

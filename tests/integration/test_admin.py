@@ -272,3 +272,47 @@ def test_cli_flags_win_over_the_file_wherever_they_stand(stack):
     r = subprocess.run([ctl, "--config", conf, "--db-name=envint", "team", "create",
                         "--name", name], capture_output=True, text=True, timeout=60)
     check(r.returncode == 0, r.stderr)
+
+
+def test_migrate_checks_the_server_before_changing_anything(stack):
+    """On a server with binary logging (as on a Galera node) a user without
+    SUPER cannot create the triggers of migration 0002 unless
+    log_bin_trust_function_creators is on: migrate says so in one line and
+    changes nothing, instead of failing half way (error 1419). Then it
+    applies everything once the setting is on. Every table has a primary
+    key (Galera replicates none without one)."""
+    from stack import Stack
+    other = Stack(stack.builddir, stack.srcdir,
+                  directory=tempfile.mkdtemp(prefix="binlog-", dir=stack.dir))
+    saved = os.environ.get("ENVINT_MARIADB_ARGS")
+    os.environ["ENVINT_MARIADB_ARGS"] = (saved or "") + " --log-bin=binlog --binlog-format=ROW"
+    try:
+        other.start_db()
+    finally:
+        if saved is None:
+            del os.environ["ENVINT_MARIADB_ARGS"]
+        else:
+            os.environ["ENVINT_MARIADB_ARGS"] = saved
+    try:
+        other.write_config()
+        check(other.sql_root("SELECT @@log_bin").stdout.strip() == "1", "binary logging is off")
+        r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"), check=False)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        check(r.returncode == 1 and len(lines) == 1 and
+              "log_bin_trust_function_creators" in lines[0] and "nothing was changed" in lines[0],
+              (r.returncode, r.stderr))
+        check(other.sql("SHOW TABLES") == [], "migrate changed something: %r" % other.sql("SHOW TABLES"))
+        other.sql_root("SET GLOBAL log_bin_trust_function_creators = 1")
+        r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
+        check(r.stdout.strip() == "schema version 2", r.stdout)
+        nokey = other.sql(
+            "SELECT t.TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'envint'"
+            " AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c"
+            "  WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME"
+            "  AND c.CONSTRAINT_TYPE = 'PRIMARY KEY')")
+        check(nokey == [], "tables without a primary key: %r" % nokey)
+        # nothing left to apply: no check needed, nothing printed but the version
+        r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
+        check(r.stdout.strip() == "schema version 2", r.stdout)
+    finally:
+        other.stop_db()

@@ -1,12 +1,16 @@
 /*
- * Unit tests for db/db.c's error branches, against a scripted client: the
- * MySQL client calls db.c makes are wrapped at link time (-Wl,--wrap, see
- * Makefile.am), so no server is needed to make a statement fail with any
- * errno, lose the connection, or refuse to connect. The happy paths are
- * the integration suite's.
+ * Unit tests for db/db.c and db/node.c: error branches, failover between
+ * the servers of db_host, failback, and transactions run again after the
+ * server rolled them back. The MySQL client calls they make (and now_ms)
+ * are wrapped at link time (-Wl,--wrap, see Makefile.am), so a scripted
+ * client stands in for any number of servers: each can refuse connections,
+ * be not ready, read-only or not Synced, and fail any statement with any
+ * errno. The happy paths against a real server are the integration
+ * suite's.
  */
 #include "tests/unit/unit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <errmsg.h>
@@ -16,34 +20,70 @@
 #include "app/base/config.h"
 #include "db/db.h"
 
+#define NODES 3
+
+/* One scripted server. */
+struct node {
+	bool refuse;			/* connections fail (2002) */
+	const char *read_only;		/* "0" or "1" */
+	const char *ready;		/* wsrep_ready; NULL: no Galera (wsrep_on OFF,
+					 * wsrep_ready OFF, as plain MariaDB says) */
+	const char *state;		/* wsrep_local_state_comment */
+	int connects, executes, queries;
+};
+
 /* What the fake client does and saw. */
 static struct {
-	unsigned connect_errno;		/* mysql_real_connect fails with it; 0: succeeds */
-	unsigned exec_errno[4];		/* the next executes fail with these; 0: succeed */
+	struct node node[NODES];
+	unsigned exec_errno[8];		/* the next executes fail with these; 0: succeed */
 	size_t n_exec, i_exec;
 	unsigned prepare_errno;		/* the next prepare fails with it, once */
-	unsigned query_errno;		/* mysql_real_query fails with it */
+	unsigned query_errno[8];	/* the next plain queries (BEGIN, COMMIT...) */
+	size_t n_query, i_query;
 	unsigned last_errno;
-	int connects, executes, prepares, queries, closes, stmt_closes, pings;
+	int closes, stmt_closes, prepares;
+	long long now;			/* the fake clock of now_ms */
 } fk;
 
-static MYSQL conn_obj;
-static MYSQL_STMT stmt_objs[64];
+/* One MYSQL per connection made, so a statement knows its server. */
+static MYSQL conns[64];
+static int conn_node[64];
+static size_t n_conns;
+static MYSQL_STMT stmt_objs[256];
 static size_t n_stmts;
+static MYSQL_RES result;
+static char *row_cells[4];
+static bool row_given;
 
 static void fake_reset(void)
 {
 	memset(&fk, 0, sizeof(fk));
-	n_stmts = 0;
+	for (int i = 0; i < NODES; i++)
+		fk.node[i].read_only = "0";
+	fk.now = 1000000;
+	n_conns = n_stmts = 0;
+}
+
+static int node_of(MYSQL *m)
+{
+	return conn_node[m - conns];
 }
 
 /* ---- the wrapped client ---- */
+
+long long __wrap_now_ms(void);
+long long __wrap_now_ms(void)
+{
+	return fk.now;
+}
 
 MYSQL *__wrap_mysql_init(MYSQL *m);
 MYSQL *__wrap_mysql_init(MYSQL *m)
 {
 	(void)m;
-	return &conn_obj;
+	assert_true(n_conns < sizeof(conns) / sizeof(conns[0]));
+	conn_node[n_conns] = -1;
+	return &conns[n_conns++];
 }
 
 int __wrap_mysql_options(MYSQL *m, enum mysql_option o, const void *v);
@@ -53,15 +93,23 @@ int __wrap_mysql_options(MYSQL *m, enum mysql_option o, const void *v)
 	return 0;
 }
 
+/* Servers are told apart by port: db_host "n1:1,n2:2,n3:3". */
 MYSQL *__wrap_mysql_real_connect(MYSQL *m, const char *h, const char *u, const char *p,
 				 const char *d, unsigned port, const char *s, unsigned long f);
 MYSQL *__wrap_mysql_real_connect(MYSQL *m, const char *h, const char *u, const char *p,
 				 const char *d, unsigned port, const char *s, unsigned long f)
 {
-	(void)h, (void)u, (void)p, (void)d, (void)port, (void)s, (void)f;
-	fk.connects++;
-	fk.last_errno = fk.connect_errno;
-	return fk.connect_errno != 0 ? NULL : m;
+	struct node *n;
+
+	(void)h, (void)u, (void)p, (void)d, (void)s, (void)f;
+	assert_true(port >= 1 && port <= NODES);
+	n = &fk.node[port - 1];
+	n->connects++;
+	fk.last_errno = n->refuse ? CR_CONNECTION_ERROR : 0;
+	if (n->refuse)
+		return NULL;
+	conn_node[m - conns] = (int)port - 1;
+	return m;
 }
 
 void __wrap_mysql_close(MYSQL *m);
@@ -102,26 +150,68 @@ unsigned long __wrap_mysql_thread_id(MYSQL *m)
 int __wrap_mysql_ping(MYSQL *m);
 int __wrap_mysql_ping(MYSQL *m)
 {
-	(void)m;
-	fk.pings++;
-	return 0;
+	return fk.node[node_of(m)].refuse;
 }
 
+/* The readiness query answers the node's state; other queries (BEGIN,
+ * COMMIT, ROLLBACK, SET) follow the script. */
 int __wrap_mysql_real_query(MYSQL *m, const char *q, unsigned long n);
 int __wrap_mysql_real_query(MYSQL *m, const char *q, unsigned long n)
 {
-	(void)m, (void)q, (void)n;
-	fk.queries++;
-	fk.last_errno = fk.query_errno;
-	return fk.query_errno != 0;
+	struct node *nd = &fk.node[node_of(m)];
+
+	(void)n;
+	nd->queries++;
+	if (strstr(q, "WSREP_READY") != NULL) {
+		if (nd->refuse) {
+			fk.last_errno = CR_SERVER_LOST;
+			return 1;
+		}
+		row_cells[0] = (char *)nd->read_only;
+		row_cells[1] = nd->ready != NULL ? "ON" : "OFF";	/* wsrep_on */
+		row_cells[2] = (char *)(nd->ready != NULL ? nd->ready : "OFF");
+		row_cells[3] = (char *)nd->state;
+		row_given = false;
+		fk.last_errno = 0;
+		return 0;
+	}
+	fk.last_errno = fk.i_query < fk.n_query ? fk.query_errno[fk.i_query++] : 0;
+	return fk.last_errno != 0;
 }
 
+MYSQL_RES *__wrap_mysql_store_result(MYSQL *m);
+MYSQL_RES *__wrap_mysql_store_result(MYSQL *m)
+{
+	(void)m;
+	return &result;
+}
+
+MYSQL_ROW __wrap_mysql_fetch_row(MYSQL_RES *r);
+MYSQL_ROW __wrap_mysql_fetch_row(MYSQL_RES *r)
+{
+	(void)r;
+	if (row_given)
+		return NULL;
+	row_given = true;
+	return row_cells;
+}
+
+void __wrap_mysql_free_result(MYSQL_RES *r);
+void __wrap_mysql_free_result(MYSQL_RES *r)
+{
+	(void)r;
+}
+
+/* A statement remembers its connection's server in its first bytes. */
 MYSQL_STMT *__wrap_mysql_stmt_init(MYSQL *m);
 MYSQL_STMT *__wrap_mysql_stmt_init(MYSQL *m)
 {
-	(void)m;
+	MYSQL_STMT *st;
+
 	assert_true(n_stmts < sizeof(stmt_objs) / sizeof(stmt_objs[0]));
-	return &stmt_objs[n_stmts++];
+	st = &stmt_objs[n_stmts++];
+	st->mysql = m;
+	return st;
 }
 
 int __wrap_mysql_stmt_prepare(MYSQL_STMT *st, const char *q, unsigned long n);
@@ -144,8 +234,7 @@ my_bool __wrap_mysql_stmt_bind_param(MYSQL_STMT *st, MYSQL_BIND *b)
 int __wrap_mysql_stmt_execute(MYSQL_STMT *st);
 int __wrap_mysql_stmt_execute(MYSQL_STMT *st)
 {
-	(void)st;
-	fk.executes++;
+	fk.node[node_of(st->mysql)].executes++;
 	fk.last_errno = fk.i_exec < fk.n_exec ? fk.exec_errno[fk.i_exec++] : 0;
 	return fk.last_errno != 0;
 }
@@ -190,23 +279,27 @@ my_bool __wrap_mysql_stmt_close(MYSQL_STMT *st)
 
 static struct config cfg;
 
-static struct db *fresh_db(void)
+/* A handle over `nodes` scripted servers ("n1:1,n2:2,n3:3"). */
+static struct db *fresh_db(int nodes)
 {
+	static const char *const lists[] = { "n1:1", "n1:1, n2:2", "n1:1, n2:2, n3:3" };
 	struct db *db;
 
 	fake_reset();
 	config_defaults(&cfg);
+	strcpy(cfg.db_host, lists[nodes - 1]);
 	db = db_new(&cfg, 0);
 	assert_non_null(db);
 	return db;
 }
 
-/* The next executes fail with these errnos (0: succeed). */
-static void script(unsigned a, unsigned b)
+/* The next executes fail with these errnos (0: succeed), then succeed. */
+static void script(unsigned a, unsigned b, unsigned c)
 {
 	fk.exec_errno[0] = a;
 	fk.exec_errno[1] = b;
-	fk.n_exec = 2;
+	fk.exec_errno[2] = c;
+	fk.n_exec = 3;
 	fk.i_exec = 0;
 }
 
@@ -216,74 +309,85 @@ static enum db_err run(struct db *db, enum db_stmt id)
 	return db_exec(db, id, NULL, NULL, NULL);
 }
 
-/* ---- tests ---- */
+/* ---- errors of one server ---- */
 
-/* Errnos map to the db layer's results. */
+/* Errnos map to the db layer's results; a deadlock (or Galera's
+ * certification failure, the same 1213) rolled the statement back, so it
+ * runs again and then succeeds. */
 static void test_classify(void **state)
 {
 	static const struct {
 		unsigned e;
 		enum db_err want;
+		int executes;
 	} cases[] = {
-		{ ER_DUP_ENTRY, DB_CONFLICT },
-		{ ER_NO_REFERENCED_ROW_2, DB_CONFLICT },
-		{ ER_LOCK_DEADLOCK, DB_UNAVAILABLE },
-		{ ER_LOCK_WAIT_TIMEOUT, DB_UNAVAILABLE },
-		{ ER_PARSE_ERROR, DB_ERR },
-		{ ER_NO_SUCH_TABLE, DB_ERR },
+		{ ER_DUP_ENTRY, DB_CONFLICT, 1 },
+		{ ER_NO_REFERENCED_ROW_2, DB_CONFLICT, 1 },
+		{ ER_LOCK_WAIT_TIMEOUT, DB_UNAVAILABLE, 1 },
+		{ ER_PARSE_ERROR, DB_ERR, 1 },
+		{ ER_NO_SUCH_TABLE, DB_ERR, 1 },
+		{ ER_LOCK_DEADLOCK, DB_OK, 2 },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct db *db = fresh_db();
+		struct db *db = fresh_db(1);
 
-		script(cases[i].e, 0);
+		script(cases[i].e, 0, 0);
 		assert_int_equal(run(db, STMT_EI_INSTALL), cases[i].want);
-		assert_int_equal(fk.executes, 1);		/* never retried */
+		assert_int_equal(fk.node[0].executes, cases[i].executes);
 		assert_int_equal(fk.closes, 0);			/* the connection stays */
 		db_free(db);
 	}
+}
+
+/* A statement rolled back again and again gives up: 503, not a loop. */
+static void test_statement_retries_are_bounded(void **state)
+{
+	struct db *db = fresh_db(1);
+
+	(void)state;
+	for (size_t i = 0; i < 8; i++)
+		fk.exec_errno[i] = ER_LOCK_DEADLOCK;
+	fk.n_exec = 8;
+	assert_int_equal(run(db, STMT_EI_INSTALL), DB_UNAVAILABLE);
+	assert_int_equal(fk.node[0].executes, DB_TX_ATTEMPTS);
+	assert_int_equal(db_counters(db)->retries, DB_TX_ATTEMPTS - 1);
+	db_free(db);
 }
 
 /* An idempotent statement on a connection that died while idle is retried
  * once on a new connection, and the new one is used from then on. */
 static void test_lost_connection_retried_once(void **state)
 {
-	struct db *db = fresh_db();
+	struct db *db = fresh_db(1);
 
 	(void)state;
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);	/* connected */
-	script(CR_SERVER_GONE_ERROR, 0);
+	script(CR_SERVER_GONE_ERROR, 0, 0);
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
-	assert_int_equal(fk.connects, 2);
-	assert_int_equal(fk.executes, 3);
+	assert_int_equal(fk.node[0].connects, 2);
+	assert_int_equal(fk.node[0].executes, 3);
 	assert_int_equal(fk.prepares, 2);	/* re-prepared on the new connection */
 	/* lost again on the retry: unavailable, no third attempt */
-	script(CR_SERVER_LOST, CR_SERVER_LOST);
+	script(CR_SERVER_LOST, CR_SERVER_LOST, 0);
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_UNAVAILABLE);
-	assert_int_equal(fk.executes, 5);
+	assert_int_equal(fk.node[0].executes, 5);
 	db_free(db);
 }
 
-/* A write that is not idempotent, or anything inside a transaction, is
- * never retried: its outcome is unknown, the client decides. */
-static void test_no_retry_for_writes_and_transactions(void **state)
+/* A write that is not idempotent, lost mid-statement, is never retried:
+ * its outcome is unknown, the client decides. */
+static void test_lost_write_not_retried(void **state)
 {
-	struct db *db = fresh_db();
+	struct db *db = fresh_db(1);
 
 	(void)state;
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
-	script(CR_SERVER_LOST, 0);
+	script(CR_SERVER_LOST, 0, 0);
 	assert_int_equal(run(db, STMT_EI_INSTALL), DB_UNAVAILABLE);
-	assert_int_equal(fk.executes, 2);
-	assert_int_equal(fk.connects, 1);
-
-	assert_int_equal(db_begin(db), DB_OK);	/* reconnects */
-	assert_int_equal(fk.connects, 2);
-	script(CR_SERVER_GONE_ERROR, 0);
-	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_UNAVAILABLE);
-	assert_int_equal(fk.executes, 3);
-	assert_int_equal(db_commit(db), DB_UNAVAILABLE);	/* nothing to commit on */
+	assert_int_equal(fk.node[0].executes, 2);
+	assert_int_equal(fk.node[0].connects, 1);
 	db_free(db);
 }
 
@@ -291,22 +395,24 @@ static void test_no_retry_for_writes_and_transactions(void **state)
  * request waiting for its own connect timeout. */
 static void test_connect_backoff(void **state)
 {
-	struct db *db = fresh_db();
+	struct db *db = fresh_db(1);
 
 	(void)state;
-	fk.connect_errno = CR_CONNECTION_ERROR;
+	fk.node[0].refuse = true;
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_UNAVAILABLE);
 	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_UNAVAILABLE);
 	assert_int_equal(db_ping(db), DB_UNAVAILABLE);
-	assert_int_equal(fk.connects, 1);
-	assert_int_equal(fk.executes, 0);
+	assert_int_equal(fk.node[0].connects, 1);
+	fk.now += 1000;		/* the back-off is over */
+	fk.node[0].refuse = false;
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
 	db_free(db);
 }
 
 /* A prepare that fails is not cached: the next call prepares again. */
 static void test_failed_prepare_not_cached(void **state)
 {
-	struct db *db = fresh_db();
+	struct db *db = fresh_db(1);
 
 	(void)state;
 	fk.prepare_errno = ER_NO_SUCH_TABLE;
@@ -319,22 +425,204 @@ static void test_failed_prepare_not_cached(void **state)
 	db_free(db);
 }
 
-/* A transaction's statements fail as the server says; a lost COMMIT is
- * unavailable (its outcome unknown), a failed BEGIN leaves no transaction. */
-static void test_transaction_errors(void **state)
+/* ---- transactions ---- */
+
+struct tx_ctx {
+	int runs;
+	enum db_stmt stmt;
+};
+
+static enum db_err tx_body(struct db *db, void *ctx)
 {
-	struct db *db = fresh_db();
+	struct tx_ctx *t = ctx;
+
+	t->runs++;
+	return db_exec(db, t->stmt, NULL, NULL, NULL);
+}
+
+/* A transaction rolled back by the server (a deadlock, or Galera's
+ * certification conflict at a statement or at COMMIT) runs again whole. */
+static void test_tx_runs_again_after_rollback(void **state)
+{
+	struct tx_ctx t = { 0, STMT_EI_UPDATE };
+	struct db *db = fresh_db(1);
 
 	(void)state;
-	fk.query_errno = ER_LOCK_DEADLOCK;
-	assert_int_equal(db_begin(db), DB_UNAVAILABLE);
-	fk.query_errno = 0;
-	assert_int_equal(db_begin(db), DB_OK);
-	fk.query_errno = CR_SERVER_LOST;
-	assert_int_equal(db_commit(db), DB_UNAVAILABLE);
-	assert_true(fk.closes >= 1);		/* the lost connection is dropped */
-	fk.query_errno = 0;
-	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);	/* and comes back */
+	script(ER_LOCK_DEADLOCK, 0, 0);
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_OK);
+	assert_int_equal(t.runs, 2);
+	/* at COMMIT: BEGIN ok, COMMIT 1213, BEGIN ok, COMMIT ok */
+	t.runs = 0;
+	fk.query_errno[1] = ER_LOCK_DEADLOCK;
+	fk.n_query = 4;
+	fk.i_query = 0;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_OK);
+	assert_int_equal(t.runs, 2);
+	assert_int_equal(db_counters(db)->retries, 2);
+	db_free(db);
+}
+
+/* ... a bounded number of times, then 503. */
+static void test_tx_retries_are_bounded(void **state)
+{
+	struct tx_ctx t = { 0, STMT_EI_UPDATE };
+	struct db *db = fresh_db(1);
+
+	(void)state;
+	for (size_t i = 0; i < 8; i++)
+		fk.exec_errno[i] = ER_LOCK_DEADLOCK;
+	fk.n_exec = 8;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_UNAVAILABLE);
+	assert_int_equal(t.runs, DB_TX_ATTEMPTS);
+	db_free(db);
+}
+
+/* A connection lost during COMMIT leaves the outcome unknown: 503 and no
+ * second run (it might apply the write twice). */
+static void test_tx_lost_commit_not_run_again(void **state)
+{
+	struct tx_ctx t = { 0, STMT_EI_UPDATE };
+	struct db *db = fresh_db(2);
+
+	(void)state;
+	fk.query_errno[1] = CR_SERVER_LOST;	/* BEGIN ok, COMMIT lost */
+	fk.n_query = 2;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_UNAVAILABLE);
+	assert_int_equal(t.runs, 1);
+	db_free(db);
+}
+
+/* A connection lost before COMMIT rolled everything back: the whole runs
+ * again, on the next server. */
+static void test_tx_lost_before_commit_runs_again_elsewhere(void **state)
+{
+	struct tx_ctx t = { 0, STMT_EI_UPDATE };
+	struct db *db = fresh_db(2);
+
+	(void)state;
+	script(CR_SERVER_LOST, 0, 0);
+	fk.node[0].refuse = false;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_OK);
+	assert_int_equal(t.runs, 2);
+	assert_int_equal(fk.node[1].executes, 1);
+	db_free(db);
+}
+
+/* ---- several servers ---- */
+
+/* The first server that accepts and is usable is used: one that refuses
+ * connections, one that is read-only, one not Synced are passed over. */
+static void test_first_usable_node(void **state)
+{
+	struct db *db = fresh_db(3);
+
+	(void)state;
+	fk.node[0].refuse = true;
+	fk.node[1].read_only = "1";
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	assert_int_equal(fk.node[2].executes, 1);
+	db_free(db);
+
+	db = fresh_db(3);
+	fk.node[0].ready = "ON";
+	fk.node[0].state = "Donor/Desynced";
+	fk.node[1].ready = "OFF";
+	fk.node[1].state = "Synced";
+	fk.node[2].ready = "ON";
+	fk.node[2].state = "Synced";
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	assert_int_equal(fk.node[2].executes, 1);
+	assert_int_equal(fk.node[0].executes + fk.node[1].executes, 0);
+	db_free(db);
+
+	db = fresh_db(3);	/* none usable: 503 */
+	for (int i = 0; i < NODES; i++)
+		fk.node[i].refuse = true;
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_UNAVAILABLE);
+	db_free(db);
+}
+
+/* A node that refuses work (1047: out of the primary component; 1290:
+ * read-only) did none of it: the statement runs on the next node, also a
+ * write. A lost connection moves on too. */
+static void test_failover_on_refusal_and_loss(void **state)
+{
+	static const unsigned errs[] = { ER_UNKNOWN_COM_ERROR, ER_OPTION_PREVENTS_STATEMENT };
+	struct db *db;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		db = fresh_db(3);
+		assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+		script(errs[i], 0, 0);
+		assert_int_equal(run(db, STMT_EI_INSTALL), DB_OK);
+		assert_int_equal(fk.node[0].executes, 2);
+		assert_int_equal(fk.node[1].executes, 1);
+		assert_int_equal(db_counters(db)->failovers, 1);
+		db_free(db);
+	}
+	db = fresh_db(3);
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	script(CR_SERVER_LOST, 0, 0);
+	fk.node[0].refuse = true;
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);	/* idempotent: once more */
+	assert_int_equal(fk.node[1].executes, 1);
+	db_free(db);
+}
+
+/* /healthz: the held node stopped being usable (left the primary
+ * component): the worker moves on, and answers 503 only when no node is
+ * usable. */
+static void test_ping_moves_on(void **state)
+{
+	struct db *db = fresh_db(2);
+
+	(void)state;
+	fk.node[0].ready = fk.node[1].ready = "ON";
+	fk.node[0].state = fk.node[1].state = "Synced";
+	assert_int_equal(db_ping(db), DB_OK);
+	fk.node[0].ready = "OFF";
+	assert_int_equal(db_ping(db), DB_OK);
+	assert_int_equal(db_counters(db)->failovers, 1);
+	fk.node[1].state = "Joined";
+	assert_int_equal(db_ping(db), DB_UNAVAILABLE);
+	db_free(db);
+}
+
+/* Back to the first node once it has been usable for
+ * db_failback_seconds, and not before; never inside a transaction. */
+static void test_failback(void **state)
+{
+	struct db *db = fresh_db(2);
+
+	(void)state;
+	cfg.db_failback_seconds = 8;
+	fk.node[0].refuse = true;
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);	/* on node 2 */
+	fk.node[0].refuse = false;
+	fk.now += 2000;		/* a probe: node 1 usable since now */
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	assert_int_equal(fk.node[1].executes, 2);
+	fk.now += 4000;		/* usable for 4 s: not yet */
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	assert_int_equal(fk.node[1].executes, 3);
+	fk.now += 5000;		/* 9 s: back */
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	assert_int_equal(fk.node[0].executes, 1);
+	assert_int_equal(db_counters(db)->failbacks, 1);
+	db_free(db);
+
+	/* db_failback_seconds = 0: never */
+	db = fresh_db(2);
+	cfg.db_failback_seconds = 0;
+	fk.node[0].refuse = true;
+	assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	fk.node[0].refuse = false;
+	for (int i = 0; i < 5; i++) {
+		fk.now += 60000;
+		assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
+	}
+	assert_int_equal(fk.node[0].executes, 0);
 	db_free(db);
 }
 
@@ -343,11 +631,19 @@ int main(int argc, char **argv)
 	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_statement_retries_are_bounded),
 		cmocka_unit_test(test_lost_connection_retried_once),
-		cmocka_unit_test(test_no_retry_for_writes_and_transactions),
+		cmocka_unit_test(test_lost_write_not_retried),
 		cmocka_unit_test(test_connect_backoff),
 		cmocka_unit_test(test_failed_prepare_not_cached),
-		cmocka_unit_test(test_transaction_errors),
+		cmocka_unit_test(test_tx_runs_again_after_rollback),
+		cmocka_unit_test(test_tx_retries_are_bounded),
+		cmocka_unit_test(test_tx_lost_commit_not_run_again),
+		cmocka_unit_test(test_tx_lost_before_commit_runs_again_elsewhere),
+		cmocka_unit_test(test_first_usable_node),
+		cmocka_unit_test(test_failover_on_refusal_and_loss),
+		cmocka_unit_test(test_ping_moves_on),
+		cmocka_unit_test(test_failback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
