@@ -19,7 +19,8 @@
 
 static struct config_args args;
 static const char *site_template;		/* --render-site */
-static const char *http_listen = "80";	/* --http-listen */
+static const char *upstreams[16];		/* --upstream, repeated */
+static struct site_args site = { "80", upstreams, 0 };	/* --http-listen, --upstream */
 
 static void usage(FILE *f)
 {
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"usage: envint [--config FILE] [--KEY VALUE | --KEY=VALUE ...]\n"
 		"              [--check-config] [--version] [--help]\n"
 		"       envint [--config FILE] --render-site TEMPLATE [--http-listen ADDR]\n"
+		"              [--upstream ADDR ...]\n"
 		"\n"
 		"Every configuration key can be given as a flag, '_' written as '-':\n"
 		"  --listen 127.0.0.1:9000 | --listen unix:/run/envint.sock\n"
@@ -37,7 +39,9 @@ static void usage(FILE *f)
 		"\n"
 		"--render-site prints a web server site (conf/nginx-envint.conf.in) for\n"
 		"this configuration: upstream, Retry-After and the methods of each route\n"
-		"filled in; the site listens on ADDR (default 80).\n");
+		"filled in; the site listens on ADDR (default 80). For a pool of envint\n"
+		"hosts, name each with --upstream (unix:/path or host:port); without it\n"
+		"the upstream is this configuration's 'listen'.\n");
 }
 
 /* Builds the configuration from scratch: defaults, the file, the flags.
@@ -103,7 +107,14 @@ static int parse_args(int argc, char **argv, int *check_only)
 			if ((site_template = flag_value(argc, argv, &i)) == NULL)
 				return -1;
 		} else if (strcmp(a, "--http-listen") == 0) {
-			if ((http_listen = flag_value(argc, argv, &i)) == NULL)
+			if ((site.http_listen = flag_value(argc, argv, &i)) == NULL)
+				return -1;
+		} else if (strcmp(a, "--upstream") == 0) {
+			if (site.n_upstreams == sizeof(upstreams) / sizeof(upstreams[0])) {
+				fprintf(stderr, "envint: more than %zu --upstream\n", site.n_upstreams);
+				return -1;
+			}
+			if ((upstreams[site.n_upstreams++] = flag_value(argc, argv, &i)) == NULL)
 				return -1;
 		} else {
 			unknown_flag(a);
@@ -142,7 +153,7 @@ static int render_site(const struct config *cfg)
 	if (fseek(f, 0, SEEK_END) == 0 && (n = (size_t)ftell(f)) < (1u << 20) &&
 	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc(n + 1)) != NULL &&
 	    fread(text, 1, n, f) == n) {
-		if (site_render(text, n, cfg, http_listen, stdout, err, sizeof(err)) < 0)
+		if (site_render(text, n, cfg, &site, stdout, err, sizeof(err)) < 0)
 			fprintf(stderr, "envint: %s: %s\n", site_template, err);
 		else if (fflush(stdout) != 0)
 			fprintf(stderr, "envint: writing the site: %s\n", strerror(errno));

@@ -1,5 +1,6 @@
 #include "app/proc/site.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "app/proc/router.h"
@@ -7,6 +8,7 @@
 enum placeholder {
 	PH_LISTEN,	/* PH_LISTEN */
 	PH_UPSTREAM,	/* PH_UPSTREAM */
+	PH_UPSTREAM_SERVERS,	/* PH_UPSTREAM_SERVERS */
 	PH_RETRY_AFTER,	/* PH_RETRY_AFTER */
 	PH_ALLOW_MAP,	/* PH_ALLOW_MAP */
 	PH__MAX
@@ -15,6 +17,7 @@ enum placeholder {
 static const char *const ph_names[PH__MAX] = {
 	"LISTEN",	/* PH_LISTEN */
 	"UPSTREAM",	/* PH_UPSTREAM */
+	"UPSTREAM_SERVERS",	/* PH_UPSTREAM_SERVERS */
 	"RETRY_AFTER",	/* PH_RETRY_AFTER */
 	"ALLOW_MAP",	/* PH_ALLOW_MAP */
 };
@@ -46,6 +49,19 @@ void site_allow_map(FILE *out)
 	}
 }
 
+/* An upstream address holds no blank, quote or character that ends an
+ * nginx directive or block: what it says cannot become configuration. */
+static bool address_is_plain(const char *a)
+{
+	if (*a == '\0')
+		return false;
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a <= ' ' || (unsigned char)*a == 0x7f ||
+		    strchr(";{}#'\"\\$", *a) != NULL)
+			return false;
+	return true;
+}
+
 /* The placeholder at s (just after an '@'), or PH__MAX; *len is its
  * length including the closing '@'. -1 in *len: not a placeholder. */
 static enum placeholder placeholder_at(const char *s, size_t n, size_t *len)
@@ -65,15 +81,23 @@ static enum placeholder placeholder_at(const char *s, size_t n, size_t *len)
 }
 
 int site_render(const char *tmpl, size_t n, const struct config *cfg,
-		const char *http_listen, FILE *out, char *err, size_t errlen)
+		const struct site_args *args, FILE *out, char *err, size_t errlen)
 {
-	size_t i = 0;
+	const char *one[1] = { cfg->listen };
+	const char *const *ups = args->n_upstreams > 0 ? args->upstreams : one;
+	size_t nups = args->n_upstreams > 0 ? args->n_upstreams : 1, i = 0;
 
-	if (cfg->listen[0] == '\0') {
+	if (ups[0][0] == '\0') {
 		snprintf(err, errlen, "the site needs envint's 'listen' address "
-			 "(unix:/path or host:port) as its upstream");
+			 "(unix:/path or host:port), or --upstream, as its upstream");
 		return -1;
 	}
+	for (size_t k = 0; k < nups; k++)
+		if (!address_is_plain(ups[k])) {
+			snprintf(err, errlen, "upstream '%.64s': not an address "
+				 "(unix:/path or host:port)", ups[k]);
+			return -1;
+		}
 	while (i < n) {
 		const char *at = memchr(tmpl + i, '@', n - i);
 		size_t len;
@@ -92,10 +116,14 @@ int site_render(const char *tmpl, size_t n, const struct config *cfg,
 		}
 		switch (ph) {
 		case PH_LISTEN:
-			fputs(http_listen, out);
+			fputs(args->http_listen, out);
 			break;
 		case PH_UPSTREAM:
-			fputs(cfg->listen, out);
+			fputs(ups[0], out);
+			break;
+		case PH_UPSTREAM_SERVERS:
+			for (size_t k = 0; k < nups; k++)
+				fprintf(out, "    server %s max_fails=1 fail_timeout=5s;\n", ups[k]);
 			break;
 		case PH_RETRY_AFTER:
 			fprintf(out, "%u", cfg->retry_after);

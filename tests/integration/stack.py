@@ -275,28 +275,30 @@ class Stack:
         with open(out, "w") as f:
             f.write(text)
 
-    def render_site(self, out, http_listen):
+    def render_site(self, out, http_listen, upstreams=()):
         """conf/nginx-envint.conf.in as users render it: by envint
         --render-site from this stack's envint.conf (upstream from listen,
-        Retry-After from retry_after, the Allow map from the route table),
-        so the tested site is exactly the installed one."""
+        or one --upstream per host of a pool; Retry-After from retry_after,
+        the Allow map from the route table), so the tested site is exactly
+        the installed one."""
+        pool = [arg for u in upstreams for arg in ("--upstream", u)]
         r = subprocess.run([self.binary("envint"), "--config", self.config_path(),
                             "--render-site",
                             os.path.join(self.srcdir, "conf", "nginx-envint.conf.in"),
-                            "--http-listen", http_listen],
+                            "--http-listen", http_listen] + pool,
                            capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             raise RuntimeError("envint --render-site failed: " + r.stderr.strip())
         with open(out, "w") as f:
             f.write(r.stdout)
 
-    def start_nginx(self, port=None):
+    def start_nginx(self, port=None, upstreams=()):
         self.http_port = port or free_port()
         os.makedirs(os.path.join(self.dir, "nginx-tmp"), exist_ok=True)
         if not os.path.exists(self.config_path()):
             self.write_config()
         self.render_site(os.path.join(self.dir, "nginx-envint.conf"),
-                         "127.0.0.1:%d" % self.http_port)
+                         "127.0.0.1:%d" % self.http_port, upstreams)
         conf = os.path.join(self.dir, "nginx.conf")
         extra = os.path.join(self.dir, "nginx-extra.conf")
         if not os.path.exists(extra):

@@ -334,12 +334,13 @@ def test_nginx_cuts_the_client_when_the_upstream_breaks_off(stack):
     fastcgi_keep_conn off nginx took the close for the end of the reply
     and finished the chunked body cleanly. A fake upstream breaks off after
     20 KB; it stands for a worker killed mid-reply or one that aborted."""
+    # every fastcgi_ setting of the site (server level and location /), but
+    # the upstream and the pool's retry rule
     site = open(os.path.join(stack.srcdir, "conf", "nginx-envint.conf.in")).read()
-    location = site[site.index("location / {"):]
-    location = location[:location.index("}")]
-    directives = "".join("    %s\n" % line.strip() for line in location.splitlines()
+    directives = "".join("    %s\n" % line.strip() for line in site.splitlines()
                          if line.strip().startswith("fastcgi_")
-                         and not line.strip().startswith("fastcgi_pass"))
+                         and not line.strip().startswith(("fastcgi_pass",
+                                                          "fastcgi_next_upstream")))
     fake_sock = os.path.join(stack.dir, "fake-upstream.sock")
     port = free_port()
     extra = os.path.join(stack.dir, "nginx-extra.conf")
