@@ -464,8 +464,12 @@ class Cluster:
         versions = {uuid_of(r[0]): int(r[1]) for r in node.sql(
             "SELECT LOWER(HEX(id)), version FROM environment_integration"
             " WHERE team_id = UNHEX('%s')" % team, "envint")}
+        if clients * slots + conflict_slots > len(integrations):
+            raise RuntimeError("%d clients x %d slots and %d conflict slots need more than the "
+                               "team's %d integrations" % (clients, slots, conflict_slots,
+                                                           len(integrations)))
         self.data = dict(team=team, token=token, client_envs=envs, conflict_env=conflict_env,
-                         integrations=integrations[:max(slots, conflict_slots)],
+                         integrations=integrations,
                          slots=slots, conflict_slots=conflict_slots,
                          rows=rows, team_envs=team_envs, versions=versions)
 

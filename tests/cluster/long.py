@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The long cluster run (issue 16 §7): ./dev.sh cluster [SECONDS], or
     python3 tests/cluster/long.py BUILDDIR [SECONDS] [--clients N]
-                                  [--workers N] [--seed S] [--keep]
+                                  [--workers N] [--seed S] [--shared-installs] [--keep]
 
 Starts three Galera nodes, envint A over (node1, node2, node3) and B over
 (node3, node2, node1), nginx with one upstream over both
@@ -50,6 +50,9 @@ def main():
     ap.add_argument("--clients", type=int, default=6)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--seed", default=None)
+    ap.add_argument("--shared-installs", action="store_true",
+                    help="every client installs the same integrations (each in its own "
+                    "environment): certification conflicts on integration_install")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (kept on failure)")
     args = ap.parse_args()
     if args.seconds < 30:
@@ -79,7 +82,7 @@ def main():
                   cl.nginx.port, cl.nginx.port_a, cl.nginx.port_b, time.monotonic() - t_start),
               flush=True)
         rec = traffic.Recorder(cl.dir)
-        ctx = traffic.context(cl, args.clients, seed)
+        ctx = traffic.context(cl, args.clients, seed, shared_installs=args.shared_installs)
         stop, threads = traffic.start_traffic(ctx, rec, seed)
         driver = traffic.ConflictDriver(ctx, rec, seed)
         t_end = rec.t0 + args.seconds

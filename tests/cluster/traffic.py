@@ -149,11 +149,23 @@ def outcome(status):
 
 # ---------------------------------------------------------------- set-up
 
-def context(cl, n_clients, seed, rows_per_client=8):
+def context(cl, n_clients, seed, rows_per_client=8, shared_installs=False):
     """What the threads share, from the cluster's data: ports, the token,
-    each client's environment and rows, the conflict driver's rows and
-    environment, the probes' row."""
+    each client's environment, rows and integrations, the conflict driver's
+    rows, environment and integrations, the probes' row.
+
+    Each client installs its own integrations (in its own environment):
+    two installs of one integration in two environments of a team both
+    update that team's integration_install row (migration 0002's
+    triggers), which on Galera is a certification conflict (1213) when
+    they run on two nodes at once. shared_installs gives every client the
+    same integrations, to drive that on purpose."""
     d = cl.data
+    k = d["slots"]
+    ints = d["integrations"]
+    per_client = [ints[:k] if shared_installs else ints[i * k:(i + 1) * k]
+                  for i in range(n_clients)]
+    conflict_ints = ints[-d["conflict_slots"]:]
     rng = random.Random("%s-rows" % seed)
     rows = list(d["rows"])
     picked = rng.sample(rows, n_clients * rows_per_client + 5)
@@ -164,16 +176,15 @@ def context(cl, n_clients, seed, rows_per_client=8):
         team_envs=d["team_envs"], run="%08x" % rng.getrandbits(32),
         own=[picked[i * rows_per_client:(i + 1) * rows_per_client] for i in range(n_clients)],
         client_envs=d["client_envs"][:n_clients],
-        slot_integrations=d["integrations"][:d["slots"]],
+        slot_integrations=per_client,
         conflict_rows=picked[-5:-1], probe_row=picked[-1],
-        conflict_env=d["conflict_env"],
-        conflict_integrations=d["integrations"][:d["conflict_slots"]])
+        conflict_env=d["conflict_env"], conflict_integrations=conflict_ints)
 
 
 def start_traffic(ctx, rec, seed):
     """Starts the clients and the probes; returns (stop event, threads)."""
     stop = threading.Event()
-    threads = [Client(i, ctx["client_envs"][i], ctx["own"][i], ctx["slot_integrations"], ctx,
+    threads = [Client(i, ctx["client_envs"][i], ctx["own"][i], ctx["slot_integrations"][i], ctx,
                       rec, stop, seed) for i in range(len(ctx["own"]))]
     threads += [Probe(n, ctx, rec, stop) for n in ("A", "B")]
     for t in threads:
