@@ -335,7 +335,8 @@ class Cluster:
                  gcache="64M"):
         self.builddir = builddir
         self.srcdir = srcdir
-        self.dir = directory or tempfile.mkdtemp(prefix="envint-cluster-")
+        # not /tmp/envint-*: other runs on a shared machine clean that up
+        self.dir = directory or tempfile.mkdtemp(prefix="cluster-envint-")
         self.gcache = gcache
         self.workers = workers
         self.db_timeout = db_timeout
@@ -480,6 +481,27 @@ class Cluster:
         return next(n for n in self.nodes if n.name == name)
 
     # ---- teardown
+    def strays(self):
+        """Live processes whose command line names this run's directory
+        (unique to it) that were not recorded: an rsync daemon of a state
+        transfer, say, orphaned by a kill -9 of its mariadbd; and envint
+        workers of any master group of the run."""
+        out = []
+        me = os.getpid()
+        for d in os.listdir("/proc"):
+            if not d.isdigit() or int(d) == me:
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if self.dir + "/" in cmd and pid_alive(int(d)):
+                out.append(int(d))
+        for app in self.apps.values():
+            out += app.leftovers()
+        return sorted(set(out))
+
     def close(self, keep=False):
         """Stops everything by recorded pid (nginx, envint, nodes), then
         SIGKILLs any recorded process still alive (an envint worker orphaned
@@ -500,7 +522,7 @@ class Cluster:
                 n.stop()
             except Exception as e:  # noqa: BLE001
                 errors.append(e)
-        left = sorted(p for p in self.pids if pid_alive(p))
+        left = sorted({p for p in self.pids if pid_alive(p)} | set(self.strays()))
         for p in left:
             try:
                 os.kill(p, signal.SIGKILL)

@@ -149,10 +149,11 @@ def outcome(status):
 
 # ---------------------------------------------------------------- set-up
 
-def context(cl, n_clients, seed, rows_per_client=8, shared_installs=False):
+def context(cl, n_clients, seed, rows_per_client=8, shared_installs=False, pause=0.0):
     """What the threads share, from the cluster's data: ports, the token,
     each client's environment, rows and integrations, the conflict driver's
-    rows, environment and integrations, the probes' row.
+    rows, environment and integrations, the probes' row. A client waits
+    `pause` seconds after each request (0: as fast as it can).
 
     Each client installs its own integrations (in its own environment):
     two installs of one integration in two environments of a team both
@@ -172,7 +173,7 @@ def context(cl, n_clients, seed, rows_per_client=8, shared_installs=False):
     return dict(
         port=cl.nginx.port, ports={"A": cl.nginx.port_a, "B": cl.nginx.port_b},
         socks={n: app.sock for n, app in cl.apps.items()}, token=d["token"],
-        timeout=cl.db_timeout + 15, versions=d["versions"], rows=rows,
+        timeout=cl.db_timeout + 15, versions=d["versions"], rows=rows, pause=pause,
         team_envs=d["team_envs"], run="%08x" % rng.getrandbits(32),
         own=[picked[i * rows_per_client:(i + 1) * rows_per_client] for i in range(n_clients)],
         client_envs=d["client_envs"][:n_clients],
@@ -245,6 +246,8 @@ class Client(threading.Thread):
             err=res["err"], note=note, who="c%d" % self.cid))
         if res["status"] >= 500 or res["status"] == 0:
             time.sleep(PAUSE_AFTER_ERROR)
+        if self.ctx["pause"]:
+            self.stop.wait(self.ctx["pause"])
 
     def get(self):
         own = self.rng.random() < 0.4
