@@ -19,11 +19,13 @@
 - The end check reads every node after a causal read (wsrep_sync_wait=1):
   each acknowledged write is there, and CHECKSUM TABLE agrees on all nodes.
 """
+import calendar
 import collections
 import http.client
 import json
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -47,6 +49,7 @@ class Recorder:
 
     def __init__(self, directory, t0=None):
         self.t0 = t0 or now()
+        self.wall0 = time.time() - (now() - self.t0)   # envint.log's clock at t0
         self.requests = []     # dicts: t0 t1 via inst method route status ra rid err note
         self.writes = []       # dicts: op id label version status outcome t0 t1 who
         self.probes = []       # (t0, t1, inst, kind, status)
@@ -795,18 +798,21 @@ def plant(cl, rec, team, node_name="node2"):
 # ---------------------------------------------------------------- analysis
 
 def window_of(rec, r, settle=SETTLE):
-    """The name of the first window that [t0, t1] overlaps (its end plus
-    `settle`), or 'steady'."""
+    """The window that [t0, t1] overlaps (its end plus `settle`), the one
+    that began last when several do (a fault right after another's
+    settling margin), or None (steady)."""
+    best = None
     for w in rec.windows:
         end = (w["end"] or now()) + settle
-        if r["t0"] <= end and r["t1"] >= w["start"]:
-            return w
-    return None
+        if r["t0"] <= end and r["t1"] >= w["start"] and (best is None or w["start"] > best["start"]):
+            best = w
+    return best
 
 
 def classify(rec):
-    """Files every non-2xx: {(window name, status): count}, and the ones
-    the targets do not allow, as (request, why)."""
+    """Files every non-2xx: {(window name, status, instance): count}, and
+    the ones the long run's targets do not allow, as dicts: r (the
+    request), cat (a short category), window (its name)."""
     table = collections.Counter()
     bad = []
     for r in rec.requests:
@@ -816,24 +822,25 @@ def classify(rec):
         w = window_of(rec, r)
         wname = w["name"] if w else "steady"
         table[(wname, st, r["inst"])] += 1
-        why = None
+        cat = None
         if st == 500:
-            why = "500"
+            cat = "500"
         elif st in (404, 412):
-            if r["note"] and not r["note"].startswith("expected"):
-                why = "%d not prescribed by the contract (%s)" % (st, r["note"])
+            # the client notes a 404 or 412 its own writes do not explain
+            if r["note"]:
+                cat = "%d %s" % (st, r["note"].split(":")[0])
         elif st == 503:
             if w is None:
-                why = "503 outside any fault window"
+                cat = "503 outside a fault window"
             elif not r["ra"]:
-                why = "503 without Retry-After"
+                cat = "503 without Retry-After"
         elif st == 502 or st == 0:
             if w is None or w["kind"] != "envint-kill":
-                why = "%s outside an envint kill" % ("502" if st == 502 else "no reply")
+                cat = "%s outside an envint kill" % ("502" if st == 502 else "no reply")
         else:
-            why = "%d" % st
-        if why:
-            bad.append((r, why, wname))
+            cat = "%d" % st
+        if cat:
+            bad.append(dict(r=r, cat=cat, window=wname))
     return table, bad
 
 
@@ -866,6 +873,34 @@ def healthz_in(rec, w):
             for inst in ("A", "B")}
 
 
+DB_ERROR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z envint\[\d+\] "
+                      r"(?:error|warn): db: .*?errno (\d+)")
+
+
+def db_errors(cl, rec):
+    """The database errors each envint logged (its side of every 5xx),
+    filed by fault window: {(window name, instance, errno): count}."""
+    out = collections.Counter()
+    for name, app in cl.apps.items():
+        try:
+            with open(os.path.join(app.stack.dir, "envint.log"), errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            continue
+        for line in lines:
+            m = DB_ERROR.match(line)
+            if not m:
+                continue
+            wall = calendar.timegm(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) + \
+                float("0" + m.group(1)[19:])
+            t = rec.t0 + (wall - rec.wall0)
+            if t < rec.t0:
+                continue
+            w = window_of(rec, dict(t0=t, t1=t))
+            out[(w["name"] if w else "steady", name, int(m.group(2)))] += 1
+    return out
+
+
 def report(rec, cl, end, elapsed, out=print):
     """Prints the run's numbers; returns the targets missed, {key: text}
     with keys '500', 'other' (non-2xx not allowed), 'writes', 'tables'."""
@@ -896,6 +931,18 @@ def report(rec, cl, end, elapsed, out=print):
             out("  %-40s %s" % (name, ", ".join("%s %s: %d" % ("no reply" if st == 0 else st,
                                                                inst, n)
                                                 for st, inst, n in cells) or "none"))
+    errs = db_errors(cl, rec)
+    out("envint's database errors by fault window (errno, instance: count; 1047 not in the "
+        "primary component, 1180 commit failed there, 1213 deadlock or certification "
+        "conflict, 2002/2013 connection refused or lost):")
+    seen = set()
+    for name in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        cells = sorted((e, inst, n) for (wn, inst, e), n in errs.items() if wn == name)
+        if cells:
+            out("  %-40s %s" % (name, ", ".join("%d %s: %d" % c for c in cells)))
     out("faults:")
     for w in rec.windows:
         ev = ", ".join("%s %.1f s" % (what, t - w["start"]) for t, what in w["events"])
@@ -943,23 +990,28 @@ def report(rec, cl, end, elapsed, out=print):
             for name, sums in end["checksums"].items():
                 out("    %s %s" % (name, sums))
     misses = {}
-    n500 = [b for b in bad if b[1] == "500"]
+    n500 = [b for b in bad if b["cat"] == "500"]
     if n500:
         misses["500"] = "%d x 500 (%s)" % (len(n500), ", ".join(
-            "%s: %d" % kv for kv in sorted(collections.Counter(b[2] for b in n500).items())))
-    other = [b for b in bad if b[1] != "500"]
+            "%s: %d" % kv for kv in sorted(collections.Counter(b["window"] for b in n500).items())))
+    other = [b for b in bad if b["cat"] != "500"]
     if other:
         misses["other"] = "%d other non-2xx not allowed (%s)" % (len(other), ", ".join(
-            "%s: %d" % kv for kv in sorted(collections.Counter(b[1][:60] for b in other).items())))
+            "%s: %d" % kv for kv in sorted(collections.Counter(b["cat"] for b in other).items())))
     if any(end["problems"].values()) or end["synced"]:
         misses["writes"] = "acknowledged writes missing or wrong"
     if not end["equal"]:
         misses["tables"] = "tables differ between nodes"
     if bad:
-        out("outside the targets (%d; the long run's targets, reported here):" % len(bad))
-    for b in bad[:12]:
-        r = b[0]
+        out("outside the targets (%d; the long run's targets, reported here), the first of "
+            "each kind:" % len(bad))
+    shown = collections.Counter()
+    for b in bad:
+        r = b["r"]
+        shown[(b["cat"], b["window"])] += 1
+        if shown[(b["cat"], b["window"])] > 2:
+            continue
         out("  %s %s %s via %s (%s) in %s: %s%s" % (
-            rec.rel(r["t0"]), r["method"], r["route"], r["via"], r["inst"], b[2], b[1],
-            " X-Request-Id " + r["rid"] if r["rid"] else ""))
+            rec.rel(r["t0"]), r["method"], r["route"], r["via"], r["inst"], b["window"],
+            r["note"] or b["cat"], " X-Request-Id " + r["rid"] if r["rid"] else ""))
     return misses
