@@ -99,9 +99,13 @@ def uuid_of(hexid):
 
 
 def run_as_mysql():
-    """(uid, gid) of the mysql user when there is one and we are root: the
-    nodes run as mysql so that an rsync SST, if ever needed, works (as root
-    its daemon drops to nobody and fails on ibdata1); None otherwise."""
+    """(uid, gid) of the mysql user when there is one and we are root; None
+    otherwise. The nodes must not run as root: a join runs the rsync SST
+    script even for an IST (in bypass mode), and its rsync daemon, dropped
+    to nobody, cannot write the donor's completion marker ("mkstemp
+    .rsync_sst_complete: Permission denied"), so the joiner aborts ("Will
+    never receive state"); a full SST fails the same way on ibdata1. As
+    mysql, with the node directories owned by it, both work."""
     if os.getuid() != 0:
         return None
     try:
