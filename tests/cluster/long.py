@@ -23,7 +23,8 @@ CHECKSUM TABLE identical on all three after a causal read. Then the
 targets: no 500 anywhere; apart from the 404 and 412 the contract
 prescribes, every non-2xx a 503 with Retry-After inside a fault window, or
 a 502 at an envint kill; no acknowledged write missing. Exit status 1 when
-a target is missed (the temp dir is then kept).
+a target is missed (the temp dir is then kept, without the nodes'
+datadirs; --keep keeps everything).
 """
 import argparse
 import os
@@ -53,7 +54,8 @@ def main():
     ap.add_argument("--shared-installs", action="store_true",
                     help="every client installs the same integrations (each in its own "
                     "environment): certification conflicts on integration_install")
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir (kept on failure)")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temp dir whole (on failure it is kept without the datadirs)")
     args = ap.parse_args()
     if args.seconds < 30:
         ap.error("at least 30 seconds")
@@ -153,12 +155,15 @@ def main():
         if left:
             print("cluster: processes still alive at teardown (SIGKILLed): %r" % left)
             rc = rc or 1
-        if rc == 0 and not keep:
+        if keep:
+            print("cluster: kept %s" % cl.dir)
+        elif rc == 0:
             import shutil
             shutil.rmtree(cl.dir, ignore_errors=True)
         else:
+            cl.prune()
             print("cluster: kept %s (node*/mysqld.log, envint-*/envint.log, nginx/, "
-                  "writes.jsonl)" % cl.dir)
+                  "writes.jsonl; the datadirs removed, --keep keeps them)" % cl.dir)
         print("cluster: %.0f s in all" % (time.monotonic() - t_start))
     return rc
 
