@@ -53,8 +53,7 @@ class Recorder:
         self.requests = []     # dicts: t0 t1 via inst method route status ra rid err note
         self.writes = []       # dicts: op id label version status outcome t0 t1 who
         self.probes = []       # (t0, t1, inst, kind, status)
-        self.windows = []      # dicts: name kind target start end events
-        self.notes = []        # (t, text): anomalies that are not invariants
+        self.windows = []      # dicts: name kind target start end events ok error
         self.lock = threading.Lock()
         self.wlog = open(os.path.join(directory, "writes.jsonl"), "a")
 
@@ -67,9 +66,6 @@ class Recorder:
             self.wlog.write(json.dumps(dict(w, t0=round(w["t0"] - self.t0, 3),
                                             t1=round(w["t1"] - self.t0, 3))) + "\n")
             self.wlog.flush()
-
-    def note(self, text):
-        self.notes.append((now(), text))
 
     def window(self, name, kind, target):
         w = dict(name=name, kind=kind, target=target, start=now(), end=None, events=[],
@@ -225,6 +221,7 @@ class Client(threading.Thread):
         # slots: integration -> state: ("absent",) ("present", id)
         # ("unknown-post",) ("unknown-delete", id)
         self.slots = {i: ("absent",) for i in slot_integrations}
+        self.deleted = set()     # ids whose uninstall was acknowledged
         self.seq = 0
 
     def run(self):
@@ -342,10 +339,12 @@ class Client(threading.Thread):
                     w["id"] = json.loads(res["data"])["id"]
                 except (ValueError, KeyError, TypeError):
                     note = "bad-body: POST: %r" % res["data"][:100]
-                if w["id"]:
-                    if st == 200 and state[0] == "absent":
-                        note = ("stale-read: POST 200 (already installed: %s) on a slot whose "
-                                "uninstall was acknowledged" % w["id"])
+                if w["id"] in self.deleted:
+                    # a node that has not applied the uninstall yet: the
+                    # row is gone all the same
+                    note = ("stale-read: POST 200 naming %s, whose uninstall was acknowledged"
+                            % w["id"])
+                elif w["id"]:
                     self.slots[integ] = ("present", w["id"])
             elif 400 <= st < 500:
                 note = "unexpected: %d on POST: %r" % (st, res["data"][:120])
@@ -364,6 +363,8 @@ class Client(threading.Thread):
                 if st == 404 and state[0] == "present":
                     note = ("stale-read: DELETE %s: 404 for an install acknowledged and not "
                             "uninstalled since" % eid)
+                if st == 200:
+                    self.deleted.add(eid)
                 self.slots[integ] = ("absent",)
             elif 400 <= st < 500:
                 note = "unexpected: %d on DELETE: %r" % (st, res["data"][:120])
@@ -972,7 +973,9 @@ def report(rec, cl, end, elapsed, out=print):
             op.upper(), sum(c.values()), c["ack"], c["rejected"], c["unknown"]))
     notes = collections.Counter(r["note"].split(":")[0] for r in reqs if r["note"])
     if notes:
-        out("client observations: " + ", ".join("%s %d" % kv for kv in sorted(notes.items())))
+        out("client observations (stale-read: a node had not yet applied a write acknowledged "
+            "through the other; not an invariant): "
+            + ", ".join("%s %d" % kv for kv in sorted(notes.items())))
         for r in [r for r in reqs if r["note"]][:8]:
             out("  %s %s via %s (%s): %s" % (rec.rel(r["t0"]), r["route"], r["via"], r["inst"],
                                             r["note"]))
