@@ -1,7 +1,8 @@
 /*
  * Static functions, in order: errno_is_lost, errno_is_refusal,
- * errno_drops_node, classify, check_schema, stmt_fail, prepare_text,
- * get_stmt, exec_once, backoff, exec_retry, run_simple.
+ * errno_is_failed_commit, errno_drops_node, classify, check_schema,
+ * stmt_fail, prepare_text, get_stmt, exec_once, backoff, exec_retry,
+ * run_simple.
  */
 #include "db/db.h"
 
