@@ -443,6 +443,43 @@ enum db_err db_ei_lock(struct db *db, const struct scope *scope,
 	return read_version(db, STMT_EI_LOCK, scope, id, version);
 }
 
+enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope *scope,
+			     const unsigned char id[16], struct ei_state *out)
+{
+	MYSQL_BIND p[4], r[4];
+	unsigned long l16 = 16, olen = 0;
+	signed char flag, show = 0, en = 0;
+	my_bool onull = 0;
+	MYSQL_STMT *st = NULL;
+	char *text = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], id, &l16);
+	bind_scope(&p[1], scope, &flag, &l16);
+	bind_u64(&r[0], &out->version);
+	bind_tiny(&r[1], &show);
+	bind_tiny(&r[2], &en);
+	memset(&r[3], 0, sizeof(r[3]));
+	r[3].buffer_type = MYSQL_TYPE_BLOB;	/* no buffer: fetched by length */
+	r[3].length = &olen;
+	r[3].is_null = &onull;
+	rc = db_exec(db, STMT_EI_LOCK_STATE, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	rc = f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	if (rc == DB_OK && !onull &&
+	    ((text = arena_alloc(a, olen + 1)) == NULL || db_fetch_text(st, 3, text, olen) < 0))
+		rc = DB_ERR;
+	db_done(st);
+	out->show_in_catalog = show != 0;
+	out->is_enabled = en != 0;
+	out->override.p = rc == DB_OK && !onull ? text : NULL;
+	out->override.n = out->override.p != NULL ? olen : 0;
+	return rc;
+}
+
 /* After a write touched no row: 404, or 412 when the row is there. */
 static enum db_err why_not(struct db *db, const struct scope *scope,
 			   const unsigned char id[16])

@@ -104,6 +104,18 @@ enum db_err db_ei_update(struct db *db, const struct scope *scope,
 enum db_err db_ei_lock(struct db *db, const struct scope *scope,
 		       const unsigned char id[16], unsigned long long *version);
 
+/* What a merge patch merges into: a row's writable state. */
+struct ei_state {
+	unsigned long long version;
+	bool show_in_catalog, is_enabled;
+	struct text override;	/* canonical JSON in the arena; NULL = none */
+};
+
+/* Inside a transaction: locks one visible row and reads its state.
+ * DB_NOTFOUND when it is not visible. */
+enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope *scope,
+			     const unsigned char id[16], struct ei_state *out);
+
 /* Deletes one visible row; results as db_ei_update. */
 enum db_err db_ei_delete(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_precond *pre);

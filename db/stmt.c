@@ -79,6 +79,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  "SELECT ei.version FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
 	  " FOR UPDATE",
 	  false },
+	{ "ei_lock_state",	/* STMT_EI_LOCK_STATE: a merge patch reads what it
+				 * merges into under this lock */
+	  "SELECT ei.version, ei.show_in_catalog, ei.is_enabled, ei.override"
+	  " FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
+	  " FOR UPDATE",
+	  false },
 	{ "ei_find",	/* STMT_EI_FIND: an existing install */
 	  "SELECT id FROM environment_integration"
 	  " WHERE environment_id = ? AND integration_id = ?",

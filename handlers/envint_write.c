@@ -1,10 +1,16 @@
+/*
+ * Static functions, in order: check_if_match, patch_tx, same_override,
+ * merge_tx, delete_tx, install_env_or_reply.
+ */
 #include "handlers/handlers.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "app/api/etag.h"
+#include "app/api/override.h"
 #include "app/base/ids.h"
+#include "app/base/log.h"
 #include "app/http/auth.h"
 #include "app/http/req_body.h"
 #include "db/envint_db.h"
@@ -37,7 +43,11 @@ struct patch_tx {
 	struct req *r;
 	const unsigned char *id;
 	const struct ei_update *u;
+	const struct jm_node *patch;	/* a merge patch's override, or NULL */
+	size_t patch_len;
 	struct ei_row row;
+	bool invalid;			/* the merged override broke a rule */
+	struct failure why;
 };
 
 /* The If-Match check, the update (version + 1, updated_at forward) and the
@@ -64,10 +74,74 @@ static enum db_err patch_tx(struct db *db, void *ctx)
 	return rc;
 }
 
-/* PATCH /environment-integration/{id}: absent fields stay; override is
- * replaced whole ({} and null clear it). One transaction (patch_tx). A
- * body that changes nothing changes nothing (no new version), but If-Match
- * is still checked. */
+/* A stored override (NULL or {} for none) and a new one (NULL for none)
+ * say the same: both are canonical text. */
+static bool same_override(const struct text *stored, const char *ov, size_t n)
+{
+	if (stored->p == NULL || (stored->n == 2 && memcmp(stored->p, "{}", 2) == 0))
+		return ov == NULL;
+	return ov != NULL && stored->n == n && memcmp(stored->p, ov, n) == 0;
+}
+
+/* A merge patch's transaction: the row's state read under its lock, the
+ * patch merged into the stored override and the result checked, and only
+ * what differs from the stored state written (a result equal to it is no
+ * new version). Run again whole, every read included, when the server
+ * rolls it back (db_tx_run), so concurrent merges of different keys all
+ * land. A result that breaks a rule sets t->invalid and rolls back. */
+static enum db_err merge_tx(struct db *db, void *ctx)
+{
+	struct patch_tx *t = ctx;
+	struct req *r = t->r;
+	struct ei_update u = *t->u;
+	struct ei_state s;
+	struct ei_precond pre;
+	unsigned depth = r->cfg->json_depth_max < 2 ? 1 : r->cfg->json_depth_max - 1;
+	enum db_err rc = db_ei_lock_state(db, r->arena, &r->scope, t->id, &s);
+
+	if (rc != DB_OK)
+		return rc;
+	if (r->if_match != NULL && !etag_if_match(r->if_match, s.version))
+		return DB_CONFLICT;
+	if (u.set_override && t->patch != NULL) {
+		switch (override_merge(r->arena, s.override.p, s.override.n, t->patch,
+				       t->patch_len, depth, r->cfg->body_max, &u.override,
+				       &u.override_len, &t->why)) {
+		case OVM_OK:
+			break;
+		case OVM_INVALID:
+			t->invalid = true;
+			return DB_ERR;
+		case OVM_STORED:
+			log_error("req %s: the stored override is not JSON", r->id);
+			return DB_ERR;
+		case OVM_OOM:
+		case OVM__MAX:
+			log_error("req %s: out of memory merging the override", r->id);
+			return DB_ERR;
+		}
+	}
+	u.set_show_in_catalog &= u.show_in_catalog != s.show_in_catalog;
+	u.set_is_enabled &= u.is_enabled != s.is_enabled;
+	u.set_override &= !same_override(&s.override, u.override, u.override_len);
+	pre = (struct ei_precond){ .check = true, .version = s.version };
+	if (u.set_show_in_catalog || u.set_is_enabled || u.set_override)
+		rc = db_ei_update(db, &r->scope, t->id, &u, &pre);
+	if (rc == DB_OK)
+		rc = db_ei_get_lean(db, r->arena, &r->scope, t->id, &t->row);
+	/* the override is in hand either way: do not read it back */
+	t->row.override = u.set_override ? (struct text){ u.override, u.override_len } :
+					   s.override;
+	return rc;
+}
+
+/* PATCH /environment-integration/{id}: absent fields stay. With
+ * application/json, override is replaced whole ({} and null clear it);
+ * with application/merge-patch+json it is merged into the stored one
+ * (RFC 7396; null clears it all) and the result is held to the override
+ * rules (400 naming the path in the result). One transaction (patch_tx,
+ * merge_tx). A body that changes nothing changes nothing (no new
+ * version), but If-Match is still checked. */
 void envint_patch(struct req *r)
 {
 	unsigned char id[16];
@@ -89,7 +163,19 @@ void envint_patch(struct req *r)
 		.set_override = b.has_override, .override = b.override,
 		.override_len = b.override_len,
 	};
-	rc = db_tx_run(r->db, patch_tx, &t);
+	if (b.merge && b.override != NULL) {
+		t.patch = jm_parse(r->arena, b.override, b.override_len);
+		t.patch_len = b.override_len;
+		if (t.patch == NULL) {	/* canonical text: only memory can fail */
+			req_reply_error(r, 500, "internal error");
+			return;
+		}
+	}
+	rc = db_tx_run(r->db, b.merge ? merge_tx : patch_tx, &t);
+	if (t.invalid) {
+		req_reply_invalid(r, "invalid body: ", " ", &t.why);
+		return;
+	}
 	if (rc != DB_OK) {
 		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;

@@ -25,7 +25,7 @@ enum btype {
 	BT__MAX
 };
 
-#define MODES_ALL ((1u << BODY_PATCH) | (1u << BODY_POST))
+#define MODES_ALL ((1u << BODY_PATCH) | (1u << BODY_POST) | (1u << BODY_MERGE))
 
 #define NOFF ((size_t)-1)
 #define B(field) offsetof(struct body, field)
@@ -109,8 +109,9 @@ static int finish_override(struct body_parser *p)
 	p->in_override = false;
 	if (text == NULL)	/* generating it ran out of memory */
 		return json_fail_oom(&p->fail, "body");
-	/* {} clears, like null: nothing worth storing */
-	if (!(len == 2 && memcmp(text, "{}", 2) == 0)) {
+	/* {} clears, like null: nothing worth storing (a merge patch of {}
+	 * is a patch that changes nothing) */
+	if (p->mode == BODY_MERGE || !(len == 2 && memcmp(text, "{}", 2) == 0)) {
 		p->out.override = text;
 		p->out.override_len = len;
 	}
@@ -190,8 +191,14 @@ static int cb_start_map(void *ctx)
 	if (p->cur->type != BT_OVERRIDE)
 		return field_value(p, BT__MAX);
 	/* the override object: from here its events go to the canonicaliser,
-	 * which counts its own depth under what is left of the limit */
-	p->jc = override_canon_new(p->a, "override", p->max_depth - 1, false, p->size_hint);
+	 * which counts its own depth under what is left of the limit; a
+	 * merge patch is JSON only (the merged result meets the rules) */
+	if (p->mode == BODY_MERGE)
+		p->jc = jc_new(p->a, "override", p->max_depth - 1, NULL, NULL, false,
+			       p->size_hint);
+	else
+		p->jc = override_canon_new(p->a, "override", p->max_depth - 1, false,
+					   p->size_hint);
 	if (p->jc == NULL)
 		return json_fail_oom(&p->fail, "body");
 	p->in_override = true;
@@ -293,6 +300,7 @@ int body_finish(struct body_parser *p, struct body *out)
 	if (json_stream_finish(&p->stream) < 0)
 		return -1;
 	*out = p->out;
+	out->merge = p->mode == BODY_MERGE;
 	for (size_t i = 0; i < NBFIELDS; i++)
 		if (bfields[i].has != NOFF)
 			*(bool *)((char *)out + bfields[i].has) = (p->seen >> i) & 1u;

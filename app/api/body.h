@@ -21,6 +21,10 @@
 enum body_mode {
 	BODY_PATCH,	/* BODY_PATCH: show_in_catalog, is_enabled, override */
 	BODY_POST,	/* BODY_POST: those, plus integration_id, environment_id */
+	BODY_MERGE,	/* BODY_MERGE: PATCH's fields, override a merge patch
+			 * (RFC 7396): checked as JSON only (its nulls delete
+			 * keys; the merged result meets the override rules,
+			 * override_merge), and {} kept as {} (changes nothing) */
 	BODY__MAX
 };
 
@@ -28,9 +32,11 @@ enum body_mode {
 struct body {
 	bool has_show_in_catalog, has_is_enabled, has_override;
 	bool has_integration_id, has_environment_id;
+	bool merge;		/* parsed as BODY_MERGE */
 	bool show_in_catalog, is_enabled;
 	const char *override;	/* canonical JSON; NULL (with has_override)
-				 * when the body asked to clear it: null or {} */
+				 * when the body asked to clear it: null, or
+				 * {} but in BODY_MERGE */
 	size_t override_len;
 	unsigned char integration_id[16], environment_id[16];
 };

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/json/json_stream.h"
+
 /* Types of the top-level keys, from API.md. */
 enum ktype {
 	KT_STRING,	/* KT_STRING */
@@ -319,4 +321,50 @@ struct jc *override_canon_new(struct arena *a, const char *path_prefix, unsigned
 	if (r == NULL)
 		return NULL;
 	return jc_new(a, path_prefix, max_depth, &override_rules, r, want_redacted, size_hint);
+}
+
+enum override_merge_rc override_merge(struct arena *a, const char *stored, size_t stored_len,
+				      const struct jm_node *patch, size_t size_hint,
+				      unsigned max_depth, size_t size_max,
+				      const char **out, size_t *out_len, struct failure *f)
+{
+	struct jc *j = override_canon_new(a, "override", max_depth, false,
+					  stored_len + size_hint);
+	const struct json_failure *jf;
+	const char *text;
+	size_t len = 0;
+	char *msg;
+
+	if (j == NULL)
+		return OVM_OOM;
+	switch (json_merge(a, stored, stored_len, patch, jc_callbacks(), j)) {
+	case JM_OK:
+		break;
+	case JM_SINK:	/* the rules refused the result, or memory ran out */
+		jf = jc_failure(j);
+		if (jf->oom)
+			return OVM_OOM;
+		f->path = jf->path;
+		f->message = jf->msg;
+		return OVM_INVALID;
+	case JM_INVALID:
+		return OVM_STORED;
+	case JM_OOM:
+	case JM__MAX:
+		return OVM_OOM;
+	}
+	if ((text = jc_output(j, &len)) == NULL)
+		return OVM_OOM;
+	if (len > size_max) {
+		if ((msg = arena_alloc(a, 96)) == NULL)
+			return OVM_OOM;
+		snprintf(msg, 96, "exceeds the limit of %zu bytes once merged", size_max);
+		f->path = "override";
+		f->message = msg;
+		return OVM_INVALID;
+	}
+	/* {} is no override, as a PATCH of {} clears one */
+	*out = len == 2 && memcmp(text, "{}", 2) == 0 ? NULL : text;
+	*out_len = *out != NULL ? len : 0;
+	return OVM_OK;
 }

@@ -8,17 +8,28 @@
 
 #define CHUNK 16384
 
-/* "application/json", in any case, with or without parameters. */
-static bool is_json(const char *ct)
+/* The media types a body may come as, in any case, with or without
+ * parameters (a charset, say). */
+enum media {
+	MT_JSON,	/* MT_JSON: application/json */
+	MT_MERGE_PATCH,	/* MT_MERGE_PATCH: application/merge-patch+json (RFC 7396) */
+	MT_OTHER,	/* MT_OTHER: anything else, or none */
+};
+
+static enum media media_of(const char *ct)
 {
 	size_t n;
 
 	if (ct == NULL)
-		return false;
+		return MT_OTHER;
 	n = strcspn(ct, ";");
 	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
 		n--;
-	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return MT_JSON;
+	if (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0)
+		return MT_MERGE_PATCH;
+	return MT_OTHER;
 }
 
 int req_body_or_reply(struct req *r, enum body_mode mode, struct body *out)
@@ -29,13 +40,15 @@ int req_body_or_reply(struct req *r, enum body_mode mode, struct body *out)
 	const char *path, *why;
 	bool oom;
 
+	enum media mt = media_of(r->content_type);
+
 	/* Replies come before the input is read to the end; the worker drains
 	 * what is left after the handler. */
-	if (!is_json(r->content_type)) {
-		req_reply_error(r, 415, r->content_type != NULL &&
-				strncasecmp(r->content_type, "application/merge-patch+json", 28) == 0 ?
-				"application/merge-patch+json is not supported yet; send application/json" :
-				"Content-Type must be application/json");
+	if (mt == MT_MERGE_PATCH && mode == BODY_PATCH)
+		mode = BODY_MERGE;
+	else if (mt != MT_JSON) {
+		req_reply_error(r, 415, mode == BODY_POST ? "Content-Type must be application/json" :
+				"Content-Type must be application/json or application/merge-patch+json");
 		return -1;
 	}
 	if ((unsigned long long)left > r->cfg->body_max) {

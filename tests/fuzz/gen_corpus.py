@@ -302,6 +302,27 @@ def request_corpus():
         write("fuzz_request", name, data)
 
 
+def merge_corpus():
+    """fuzz_merge: the stored override, a newline, the merge-patch body."""
+    cases = {
+        "headers": ('{"label":"a","headers":{"A":"1"}}',
+                    '{"override":{"headers":{"A":null,"B":"2"},"tags":["x"]}}'),
+        "clear": ("", '{"is_enabled":true,"override":null}'),
+        "credentials": ('{"credentials":{"oauth2":{"format":"x","config":{}}}}',
+                        '{"override":{"credentials":{"oauth2":{"format":null}}}}'),
+        "authorization": ('{"authorization":{"format":"bearer","config":{}}}',
+                          '{"override":{"authorization":{"config":"s"}}}'),
+        "env": ('{"environment_variables":{"a":[1,{"b":null}]}}',
+                '{"override":{"environment_variables":{"a":{"c":null,"d":1},"e":[{"f":null}]}}}'),
+        "many": ('{"actions":{%s}}' % ",".join('"k%d":%d' % (i, i) for i in range(10)),
+                 '{"override":{"actions":{"k9":null,"k3":{"x":null},"k10":10,"k0":0,'
+                 '"k1":null,"k2":[],"k4":"s","k5":true}}}'),
+        "flag_null": ('{"label":"x"}', '{"show_in_catalog":null}'),
+    }
+    for name, (stored, body) in cases.items():
+        write("fuzz_merge", "seed_" + name, stored + "\n" + body)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -309,6 +330,7 @@ def main():
     cursor_corpus()
     body_corpus()
     json_canon_corpus()
+    merge_corpus()
     request_corpus()
     for h in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, h))

@@ -862,6 +862,10 @@ VARIANTS = [
     ("DELETE If-Match current", None, '"1"', False),
     ("DELETE If-Match *", None, "*", False),
     ("DELETE If-Match stale", None, '"999"', False),
+    ("PATCH merge", {"is_enabled": False, "override": {"label": "iso-pwned", "headers": None}},
+     None, False),
+    ("PATCH merge {}", {"override": {}}, None, False),
+    ("PATCH merge If-Match current", {"override": {"label": "iso-pwned"}}, '"1"', False),
 ]
 
 
@@ -869,6 +873,8 @@ def _variant(stack, token, ei, variant):
     name, body, if_match, upper = variant
     method = name.split()[0]
     headers = {"If-Match": if_match} if if_match else {}
+    if "merge" in name:
+        headers["Content-Type"] = "application/merge-patch+json"
     path = PATH + "/" + (ei.upper() if upper else ei)
     return call(stack, method, path, token, body=body, headers=headers)
 
@@ -911,7 +917,7 @@ def test_foreign_rows_answer_like_missing_ones_and_stay_unchanged(stack):
     # the demo tenants, against every fixture row
     for label in ("acme-team", "acme-production", "globex-team"):
         tok = stack.tokens[label]
-        for variant in (VARIANTS[0], VARIANTS[2], VARIANTS[8]):
+        for variant in (VARIANTS[0], VARIANTS[2], VARIANTS[8], VARIANTS[11]):
             missing = _variant(stack, tok, str(uuid.uuid4()), variant)
             for ei in sorted(w.rows):
                 r = _variant(stack, tok, ei, variant)

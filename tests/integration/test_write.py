@@ -658,7 +658,8 @@ def test_patch_content_type_size_and_transport(stack):
         r = bad_patch(stack, ei, good, status=415, ctype=ctype)
         check(r.json()["error"] == "Unsupported Media Type", r.body)
         check("application/json" in r.json()["message"], r.body)
-    for ctype in ("application/merge-patch+json", "application/merge-patch+json; charset=utf-8"):
+    # merge-patch+json is test_merge.py's; JSON Patch (RFC 6902) is not taken
+    for ctype in ("application/json-patch+json", "application/json-patch+json; charset=utf-8"):
         r = bad_patch(stack, ei, good, status=415, ctype=ctype, message_part="merge-patch")
     # POST is held to the same rule, and inserts nothing
     before = table_checksum(stack)

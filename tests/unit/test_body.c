@@ -136,7 +136,7 @@ static void set_label(const char *name, const char *in, size_t n)
 		label[o] = '\0';
 }
 
-static const char *const mode_names[] = { "PATCH", "POST" };
+static const char *const mode_names[] = { "PATCH", "POST", "MERGE" };
 
 /* One line per run, compared as strings so that a mismatch shows input,
  * mode, chunk size, rc, path and message together. `msg` is a substring
@@ -475,6 +475,48 @@ static void test_patch_override_clears(void **state)
 	expect_ok(S("{\"override\":{\"tags\":[]}}"), "{\"tags\":[]}", &b);
 	assert_true(b.has_override);
 	assert_non_null(b.override);
+}
+
+/* ================= merge patch (BODY_MERGE) ================= */
+
+/* The override is a merge patch: JSON rules only (nulls, any key, any
+ * type: the merged result is judged later), {} kept as {} (no change),
+ * null still clears; the flags as in PATCH, never null. */
+static void test_merge_patch_bodies(void **state)
+{
+	static const char *const ok[][2] = {
+		{ "{\"override\":{\"label\":null,\"nope\":1}}", "{\"label\":null,\"nope\":1}" },
+		{ "{\"override\":{\"headers\":{\"a\":null},\"base_url\":5}}",
+		  "{\"headers\":{\"a\":null},\"base_url\":5}" },
+		{ "{\"override\":{}}", "{}" },
+		{ "{\"override\" : { } , \"is_enabled\":true}", "{}" },
+		{ "{\"override\":null}", NULL },
+		{ "{\"is_enabled\":false}", NULL },
+	};
+	struct res r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *want = ok[i][1];
+
+		set_label(NULL, ok[i][0], strlen(ok[i][0]));
+		expect_ok_m(BODY_MERGE, DEPTH, ok[i][0], strlen(ok[i][0]), want,
+			    want ? strlen(want) : 0, NULL);
+	}
+	run(BODY_MERGE, DEPTH, S("{\"override\":{}}"), 0, &r);
+	assert_true(r.rc == 0 && r.b.merge && r.b.has_override);
+	run(BODY_PATCH, DEPTH, S("{\"override\":{}}"), 0, &r);
+	assert_true(r.rc == 0 && !r.b.merge && r.b.has_override && r.b.override == NULL);
+	arena_reset(arena);
+	expect_fail(BODY_MERGE, S("{\"is_enabled\":null}"), "is_enabled", "must be a boolean");
+	expect_fail(BODY_MERGE, S("{\"show_in_catalog\":null}"), "show_in_catalog",
+		    "must be a boolean");
+	expect_fail(BODY_MERGE, S("{\"override\":[]}"), "override", "must be an object or null");
+	expect_fail(BODY_MERGE, S("{\"override\":{\"a\":1,\"a\":null}}"), "override.a",
+		    "duplicate key");
+	expect_fail(BODY_MERGE, S("{\"integration_id\":null}"), "integration_id", "is read-only");
+	expect_fail(BODY_MERGE, S("{\"override\":{\"x\":1e400}}"), "override.x",
+		    "number out of range");
 }
 
 /* ================= POST ================= */
@@ -981,6 +1023,7 @@ int main(int argc, char **argv)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_patch_fields),
 		cmocka_unit_test(test_patch_override_clears),
+		cmocka_unit_test(test_merge_patch_bodies),
 		cmocka_unit_test(test_post_ids_accepted),
 		cmocka_unit_test(test_post_ids_rejected),
 		cmocka_unit_test(test_deep_nesting_fails_fast),

@@ -447,6 +447,139 @@ static void test_first_failure_kept(void **state)
 	arena_reset(a);
 }
 
+/* ---- override_merge: the merge-patch PATCH's override ---- */
+
+struct merged {
+	enum override_merge_rc rc;
+	const char *out;
+	size_t len;
+	struct failure f;
+};
+
+static void merge(struct arena *a, const char *stored, const char *patch, unsigned depth,
+		  size_t size_max, struct merged *m)
+{
+	struct jm_node *p = jm_parse(a, patch, strlen(patch));
+
+	assert_non_null(p);
+	memset(m, 0, sizeof(*m));
+	m->out = "untouched";
+	m->rc = override_merge(a, stored, stored != NULL ? strlen(stored) : 0, p, strlen(patch),
+			       depth, size_max, &m->out, &m->len, &m->f);
+}
+
+static void expect_merged(struct arena *a, const char *stored, const char *patch,
+			  const char *want)
+{
+	struct merged m;
+
+	merge(a, stored, patch, DEPTH, 1 << 20, &m);
+	assert_int_equal(m.rc, OVM_OK);
+	if (want == NULL) {
+		assert_null(m.out);
+		assert_int_equal(m.len, 0);
+	} else {
+		assert_non_null(m.out);
+		assert_int_equal(m.len, strlen(want));
+		assert_memory_equal(m.out, want, m.len);
+	}
+	arena_reset(a);
+}
+
+static void expect_merge_fails(struct arena *a, const char *stored, const char *patch,
+			       unsigned depth, size_t size_max, const char *path, const char *msg)
+{
+	struct merged m;
+
+	merge(a, stored, patch, depth, size_max, &m);
+	assert_int_equal(m.rc, OVM_INVALID);
+	assert_string_equal(m.f.path, path);
+	if (strstr(m.f.message, msg) == NULL)
+		fail_msg("message '%s' lacks '%s'", m.f.message, msg);
+	assert_string_equal(m.out, "untouched");
+	arena_reset(a);
+}
+
+static void test_merge_result(void **state)
+{
+	struct arena *a = *state;
+
+	expect_merged(a, NULL, "{\"label\":\"x\"}", "{\"label\":\"x\"}");
+	expect_merged(a, "{}", "{\"label\":\"x\"}", "{\"label\":\"x\"}");
+	expect_merged(a, "{\"label\":\"a\",\"headers\":{\"A\":\"1\",\"B\":\"2\"}}",
+		      "{\"headers\":{\"A\":null,\"C\":\"3\"},\"tags\":[\"t\"]}",
+		      "{\"label\":\"a\",\"headers\":{\"B\":\"2\",\"C\":\"3\"},\"tags\":[\"t\"]}");
+	/* the result is canonical: a patch's escapes are decoded */
+	expect_merged(a, NULL, "{\"label\":\"caf\\u00e9\"}", "{\"label\":\"caf\xc3\xa9\"}");
+	/* nulls of keys that are not there, unknown keys included, are nothing */
+	expect_merged(a, "{\"label\":\"a\"}", "{\"nope\":null,\"icon\":null}",
+		      "{\"label\":\"a\"}");
+	/* an empty result is no override */
+	expect_merged(a, "{\"label\":\"a\"}", "{\"label\":null}", NULL);
+	expect_merged(a, NULL, "{}", NULL);
+	expect_merged(a, NULL, "{\"credentials\":{\"format\":null}}",
+		      "{\"credentials\":{}}");
+}
+
+/* The result is held to the rules; paths name the place in the result. */
+static void test_merge_result_rules(void **state)
+{
+	struct arena *a = *state;
+	const char *stored = "{\"authorization\":{\"format\":\"bearer\",\"config\":{}},"
+			     "\"credentials\":{\"oauth2\":{\"format\":\"x\",\"config\":{}}}}";
+
+	expect_merge_fails(a, stored, "{\"base_url\":1}", DEPTH, 1 << 20,
+			   "override.base_url", "must be a string");
+	expect_merge_fails(a, stored, "{\"nope\":1}", DEPTH, 1 << 20, "override.nope",
+			   "unknown key");
+	expect_merge_fails(a, stored, "{\"authorization\":{\"config\":[]}}", DEPTH, 1 << 20,
+			   "override.authorization.config", "must be an object");
+	expect_merge_fails(a, stored, "{\"authorization\":{\"format\":\"nope\"}}", DEPTH,
+			   1 << 20, "override.authorization.format", "must be one of");
+	expect_merge_fails(a, stored, "{\"credentials\":{\"k\":1}}", DEPTH, 1 << 20,
+			   "override.credentials.k", "credentials entry");
+	expect_merge_fails(a, stored, "{\"headers\":{\"a\":{\"b\":null}}}", DEPTH, 1 << 20,
+			   "override.headers.a", "must be a string");
+	/* removing the format makes the map form's rule apply to what is left */
+	expect_merged(a, stored, "{\"authorization\":{\"format\":null,\"config\":1}}",
+		      "{\"authorization\":{\"config\":1},"
+		      "\"credentials\":{\"oauth2\":{\"format\":\"x\",\"config\":{}}}}");
+}
+
+/* Depth and size are judged on the result. */
+static void test_merge_result_limits(void **state)
+{
+	struct arena *a = *state;
+	struct merged m;
+
+	/* three levels of result fit a depth of 3, four do not */
+	expect_merge_fails(a, "{\"actions\":{\"a\":{}}}", "{\"actions\":{\"a\":{\"b\":{}}}}",
+			   3, 1 << 20, "override.actions.a.b", "nested too deeply");
+	merge(a, "{\"actions\":{\"a\":{\"b\":{}}}}", "{\"actions\":{\"a\":{\"b\":null}}}",
+	      3, 1 << 20, &m);
+	assert_int_equal(m.rc, OVM_OK);
+	assert_int_equal(m.len, 20);
+	assert_memory_equal(m.out, "{\"actions\":{\"a\":{}}}", 20);
+	arena_reset(a);
+	/* a stored override deeper than the limit today is refused too */
+	expect_merge_fails(a, "{\"actions\":{\"a\":{\"b\":{}}}}", "{\"label\":\"x\"}", 3,
+			   1 << 20, "override.actions.a.b", "nested too deeply");
+	/* size: a 19-byte result fits a limit of 19, not one of 18 */
+	merge(a, "{\"label\":\"abcdefg\"}", "{\"icon\":null}", DEPTH, 18, &m);
+	assert_int_equal(m.rc, OVM_INVALID);
+	assert_string_equal(m.f.path, "override");
+	assert_string_equal(m.f.message, "exceeds the limit of 18 bytes once merged");
+	arena_reset(a);
+	merge(a, "{\"label\":\"abcdefg\"}", "{\"icon\":null}", DEPTH, 19, &m);
+	assert_int_equal(m.rc, OVM_OK);
+	assert_int_equal(m.len, 19);
+	arena_reset(a);
+	/* a stored text that is not JSON is the server's fault */
+	merge(a, "{\"label\":", "{}", DEPTH, 1 << 20, &m);
+	assert_int_equal(m.rc, OVM_STORED);
+	arena_reset(a);
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -468,6 +601,9 @@ int main(int argc, char **argv)
 		T(test_no_redacted_copy),
 		T(test_path_prefix),
 		T(test_first_failure_kept),
+		T(test_merge_result),
+		T(test_merge_result_rules),
+		T(test_merge_result_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
