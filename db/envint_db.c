@@ -480,6 +480,53 @@ enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope 
 	return rc;
 }
 
+enum db_err db_ei_effective(struct db *db, struct arena *a, const struct scope *scope,
+			    const unsigned char id[16], struct ei_effective *out)
+{
+	MYSQL_BIND p[5], r[4];
+	unsigned long l16 = 16, len[2] = { 0, 0 };
+	my_bool is_null[2] = { 0, 0 };
+	struct text *texts[2] = { &out->override, &out->config };
+	signed char flag;
+	MYSQL_STMT *st = NULL;
+	enum db_err rc;
+	int f;
+
+	bind_bin(&p[0], scope->team_id, &l16);		/* whose secrets */
+	bind_bin(&p[1], id, &l16);
+	bind_scope(&p[2], scope, &flag, &l16);		/* the row itself */
+	bind_u64(&r[0], &out->version);
+	bind_u64(&r[3], &out->integration_version);
+	for (int c = 0; c < 2; c++) {	/* no buffer: fetched by length */
+		memset(&r[1 + c], 0, sizeof(r[1 + c]));
+		r[1 + c].buffer_type = MYSQL_TYPE_BLOB;
+		r[1 + c].length = &len[c];
+		r[1 + c].is_null = &is_null[c];
+	}
+	rc = db_exec(db, STMT_EI_EFFECTIVE, p, r, &st);
+	if (rc != DB_OK)
+		return rc;
+	f = db_fetch(st);
+	rc = f == 1 ? DB_OK : f == 0 ? DB_NOTFOUND : DB_ERR;
+	for (int c = 0; c < 2; c++) {
+		char *text = NULL;
+
+		texts[c]->p = NULL;
+		texts[c]->n = 0;
+		if (rc != DB_OK || is_null[c])
+			continue;
+		if ((text = arena_alloc(a, len[c] + 1)) == NULL ||
+		    db_fetch_text(st, (unsigned)(1 + c), text, len[c]) < 0) {
+			rc = DB_ERR;
+			break;
+		}
+		texts[c]->p = text;
+		texts[c]->n = len[c];
+	}
+	db_done(st);
+	return rc;
+}
+
 /* After a write touched no row: 404, or 412 when the row is there. */
 static enum db_err why_not(struct db *db, const struct scope *scope,
 			   const unsigned char id[16])

@@ -116,6 +116,21 @@ struct ei_state {
 enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope *scope,
 			     const unsigned char id[16], struct ei_state *out);
 
+/* What the effective config of a row is made of. */
+struct ei_effective {
+	unsigned long long version;		/* the row's */
+	unsigned long long integration_version;	/* its integration's */
+	struct text override;	/* canonical JSON in the arena; NULL = none */
+	struct text config;	/* the caller's view: the integration's config
+				 * for its own team, the redacted copy for
+				 * others; in the arena */
+};
+
+/* Reads one visible row's override and its integration's config as the
+ * caller may see it. DB_NOTFOUND as db_ei_get. */
+enum db_err db_ei_effective(struct db *db, struct arena *a, const struct scope *scope,
+			    const unsigned char id[16], struct ei_effective *out);
+
 /* Deletes one visible row; results as db_ei_update. */
 enum db_err db_ei_delete(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_precond *pre);

@@ -85,6 +85,15 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  " FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
 	  " FOR UPDATE",
 	  false },
+	{ "ei_effective",	/* STMT_EI_EFFECTIVE: what the effective config
+				 * is made of; parameters: whose secrets, then
+				 * the row and scope as STMT_EI_GET */
+	  "SELECT ei.version, ei.override, IF(i.team_id = ?, i.config, i.config_public),"
+	  " i.version"
+	  " FROM environment_integration ei"
+	  " STRAIGHT_JOIN integration i FORCE INDEX (PRIMARY) ON i.id = ei.integration_id"
+	  " WHERE ei.id = ? AND" EI_SCOPE,
+	  true },
 	{ "ei_find",	/* STMT_EI_FIND: an existing install */
 	  "SELECT id FROM environment_integration"
 	  " WHERE environment_id = ? AND integration_id = ?",
@@ -104,11 +113,16 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "env_team",	/* STMT_ENV_TEAM */
 	  "SELECT team_id FROM environment WHERE id = ?",
 	  true },
-	{ "integration_upsert",	/* STMT_INTEGRATION_UPSERT */
+	{ "integration_upsert",	/* STMT_INTEGRATION_UPSERT: a changed config
+				 * (or copy) is a new version (migration 0004) */
 	  "INSERT INTO integration (id, team_id, name, category, is_beta, sharing,"
 	  " config, config_public, created_at, updated_at)"
 	  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
-	  " ON DUPLICATE KEY UPDATE category = VALUES(category),"
+	  " ON DUPLICATE KEY UPDATE"
+	  /* first: it compares the columns before they change */
+	  " version = IF(config <=> VALUES(config)"
+	  "  AND config_public <=> VALUES(config_public), version, version + 1),"
+	  " category = VALUES(category),"
 	  " is_beta = VALUES(is_beta), sharing = VALUES(sharing),"
 	  " config = VALUES(config), config_public = VALUES(config_public),"
 	  " updated_at = UTC_TIMESTAMP(3)",
@@ -121,7 +135,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  true },
 	{ "integration_set_public",	/* STMT_INTEGRATION_SET_PUBLIC: only while the
 					 * config is still the one the copy came from */
-	  "UPDATE integration SET config_public = ? WHERE id = ? AND config = ?",
+	  "UPDATE integration SET config_public = ?, version = version + 1"
+	  " WHERE id = ? AND config = ?",
 	  false },
 	{ "ei_install",	/* STMT_EI_INSTALL: the environment's team comes from the row */
 	  "INSERT INTO environment_integration (id, environment_id, team_id,"

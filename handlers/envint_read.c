@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/api/cursor.h"
+#include "app/api/effective.h"
 #include "app/api/etag.h"
 #include "app/base/ids.h"
 #include "app/base/log.h"
@@ -95,4 +96,68 @@ void envint_list(struct req *r)
 	JW_LIT(r, "}");
 out:
 	db_ei_page_close(page);
+}
+
+/* What an environment-level key is when neither side has it: the
+ * override's own defaults (API.md's override is {} when none is stored,
+ * so clients can index into it). */
+static const char *const effective_absent[EK__MAX] = {
+	"null",	/* EK_DESCRIPTION */
+	"[]",	/* EK_TAGS */
+	"{}",	/* EK_ENVIRONMENT_VARIABLES */
+};
+
+/* GET /environment-integration/{id}/effective-config: {"id", "version",
+ * "config", "description", "tags", "environment_variables"}, the
+ * integration's config as the caller sees it (redacted for other teams)
+ * with the override deep-merged over it, and the environment-level keys
+ * beside it (app/api/effective.h). Scope and 404s as GET of the object;
+ * no query parameters. ETag "<row version>.<integration version>". */
+void envint_effective_config(struct req *r)
+{
+	unsigned char id[16];
+	struct ei_list_query none;
+	struct ei_effective e;
+	struct effective out;
+	char etag[ETAG_PAIR_MAX];
+	enum effective_rc erc;
+	enum db_err rc;
+
+	if (query_or_reply(r, FILTER_NONE, &none) < 0)
+		return;
+	if (ei_id_or_reply(r, id) < 0)
+		return;
+	rc = db_ei_effective(r->db, r->arena, &r->scope, id, &e);
+	if (rc != DB_OK) {
+		req_reply_db(r, rc, EI_NOT_FOUND);
+		return;
+	}
+	erc = effective_config(r->arena, e.config.p, e.config.n, e.override.p, e.override.n,
+			       &out);
+	if (erc != EFF_OK) {
+		log_error("req %s: effective config: %s", r->id, erc == EFF_STORED ?
+			  "a stored config or override is not JSON" : "out of memory");
+		req_reply_error(r, 500, "internal error");
+		return;
+	}
+	etag_format_pair(e.version, e.integration_version, etag);
+	req_header(r, "ETag", etag);
+	if (req_begin(r, 200) < 0)
+		return;
+	JW_LIT(r, "{\"id\":");
+	jw_id(r, id);
+	JW_LIT(r, ",\"version\":");
+	jw_uint(r, e.version);
+	JW_LIT(r, ",\"config\":");
+	(void)req_write(r, out.config, out.config_len);
+	for (int k = 0; k < EK__MAX; k++) {
+		JW_LIT(r, ",\"");
+		(void)req_write(r, effective_key_names[k], strlen(effective_key_names[k]));
+		JW_LIT(r, "\":");
+		if (out.key[k] != NULL)
+			(void)req_write(r, out.key[k], out.key_len[k]);
+		else
+			(void)req_write(r, effective_absent[k], strlen(effective_absent[k]));
+	}
+	JW_LIT(r, "}");
 }

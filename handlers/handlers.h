@@ -30,5 +30,7 @@ void envint_get(struct req *r);		/* GET /environment-integration/{id} */
 void envint_post(struct req *r);	/* POST /environment-integration */
 void envint_patch(struct req *r);	/* PATCH /environment-integration/{id} */
 void envint_delete(struct req *r);	/* DELETE /environment-integration/{id} */
+/* GET /environment-integration/{id}/effective-config */
+void envint_effective_config(struct req *r);
 
 #endif

@@ -8,6 +8,12 @@ void etag_format(unsigned long long version, char out[ETAG_MAX])
 	snprintf(out, ETAG_MAX, "\"%llu\"", version);
 }
 
+void etag_format_pair(unsigned long long version, unsigned long long integration_version,
+		      char out[ETAG_PAIR_MAX])
+{
+	snprintf(out, ETAG_PAIR_MAX, "\"%llu.%llu\"", version, integration_version);
+}
+
 bool etag_if_match(const char *h, unsigned long long version)
 {
 	char want[ETAG_MAX];

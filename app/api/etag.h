@@ -13,6 +13,13 @@
 /* Writes "\"<version>\"" and a NUL into out[ETAG_MAX]. */
 void etag_format(unsigned long long version, char out[ETAG_MAX]);
 
+/* The effective config's tag, which changes with either side:
+ * "\"<row version>.<integration version>\"" and a NUL into
+ * out[ETAG_PAIR_MAX]. */
+#define ETAG_PAIR_MAX 44
+void etag_format_pair(unsigned long long version, unsigned long long integration_version,
+		      char out[ETAG_PAIR_MAX]);
+
 /* True when an If-Match header value admits `version`: "*" alone, or a
  * comma-separated list holding its strong tag. An element that is no
  * strong tag (W/"7", garbage) admits nothing itself and is skipped; an

@@ -8,12 +8,14 @@
 
 static const struct route routes[ROUTE__MAX] = {
 	{ "/healthz", false, false,	/* ROUTE_HEALTHZ */
-	  { [M_GET] = healthz_get } },
+	  { [M_GET] = healthz_get }, NULL },
 	{ "/environment-integration", false, true,	/* ROUTE_EI_COLLECTION */
-	  { [M_GET] = envint_list, [M_POST] = envint_post } },
+	  { [M_GET] = envint_list, [M_POST] = envint_post }, NULL },
 	{ "/environment-integration", true, true,	/* ROUTE_EI_ITEM */
 	  { [M_GET] = envint_get, [M_PATCH] = envint_patch,
-	    [M_DELETE] = envint_delete } },
+	    [M_DELETE] = envint_delete }, NULL },
+	{ "/environment-integration", true, true,	/* ROUTE_EI_EFFECTIVE */
+	  { [M_GET] = envint_effective_config }, "/effective-config" },
 };
 
 enum route_id router_match(struct arena *a, const char *path, const char **param)
@@ -40,6 +42,14 @@ enum route_id router_match(struct arena *a, const char *path, const char **param
 			continue;
 		seg = path + plen + 1;
 		slen = n - plen - 1;
+		if (routes[i].suffix != NULL) {	/* "{id}/effective-config" */
+			size_t xlen = strlen(routes[i].suffix);
+
+			if (slen <= xlen ||
+			    memcmp(seg + slen - xlen, routes[i].suffix, xlen) != 0)
+				continue;
+			slen -= xlen;
+		}
 		if (memchr(seg, '/', slen) != NULL)
 			continue;
 		*param = arena_strndup(a, seg, slen);

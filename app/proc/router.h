@@ -13,6 +13,7 @@ enum route_id {
 	ROUTE_HEALTHZ,		/* ROUTE_HEALTHZ */
 	ROUTE_EI_COLLECTION,	/* ROUTE_EI_COLLECTION */
 	ROUTE_EI_ITEM,		/* ROUTE_EI_ITEM */
+	ROUTE_EI_EFFECTIVE,	/* ROUTE_EI_EFFECTIVE */
 	ROUTE__MAX
 };
 
@@ -21,10 +22,12 @@ struct route {
 	bool item;		/* takes one more path segment, the {id} */
 	bool needs_auth;
 	handler_fn methods[M__MAX];
+	const char *suffix;	/* item routes: what follows "/{id}", or NULL */
 };
 
 /* Finds the route of `path`; sets *param to the {id} segment (in the arena)
- * for item routes. ROUTE__MAX when nothing matches. */
+ * for item routes (before the suffix, for those that have one).
+ * ROUTE__MAX when nothing matches. */
 enum route_id router_match(struct arena *a, const char *path, const char **param);
 
 /* The table's entry for a route. */

@@ -33,7 +33,8 @@ static void regex_quote(FILE *out, const char *s)
 }
 
 /* The path patterns follow router_match: the route's path, an {id}
- * segment without '/' for item routes, one optional trailing slash. */
+ * segment without '/' for item routes and their suffix, one optional
+ * trailing slash. */
 void site_allow_map(FILE *out)
 {
 	for (int id = 0; id < ROUTE__MAX; id++) {
@@ -43,7 +44,11 @@ void site_allow_map(FILE *out)
 		router_allow((enum route_id)id, allow, sizeof(allow));
 		fputs("    \"~^", out);
 		regex_quote(out, rt->prefix);
-		fputs(rt->item ? "/[^/]+/?$\" \"" : "/?$\" \"", out);
+		if (rt->item)
+			fputs("/[^/]+", out);
+		if (rt->suffix != NULL)
+			regex_quote(out, rt->suffix);
+		fputs("/?$\" \"", out);
 		fputs(allow, out);
 		fputs("\";\n", out);
 	}

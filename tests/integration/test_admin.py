@@ -156,14 +156,15 @@ def test_cli_rejects_invalid_integration_files(stack):
     check(r.returncode == 2 and "UUID" in r.stderr, r.stderr)
 
 
-def test_migrations_0002_and_0003_upgrade_installs(stack):
+def test_migrations_0002_to_0004_upgrade_installs(stack):
     """A database at schema version 1 with installs, migrated as it would
     have been: to version 2 (0002: integration_install as sorted id lists),
-    then with a new install, to version 3 (0003): every environment gets
+    then with a new install, through version 3 (0003: every environment gets
     its number in its team in creation order, the lists become bitmaps of
-    those numbers, the triggers keep them after that (and number a new
-    environment), and re-running 0003 (as after a failure half-way) is
-    safe."""
+    those numbers, the triggers keep them after that, and number a new
+    environment) to version 4 (0004: every integration has a version, 1 for
+    the existing ones), and re-running 0003 and 0004 (as after a failure
+    half-way) is safe."""
     db = "envint_mig2"
     stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
                    "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
@@ -210,7 +211,10 @@ def test_migrations_0002_and_0003_upgrade_installs(stack):
         stack.sql_root(install(6, envs["e2"], team, integs[1]), database=db)
         for attempt in range(2):
             out = stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
-            check(out.stdout.strip() == "schema version 3", out.stdout + out.stderr)
+            check(out.stdout.strip() == "schema version 4", out.stdout + out.stderr)
+            check(out.stderr.index("0003_") < out.stderr.index("0004_"), out.stderr)
+            vers = stack.sql_root("SELECT version FROM integration", database=db).stdout.split()
+            check(vers == ["1", "1"], "attempt %d: integration versions %r" % (attempt, vers))
             nos = dict(line.split("\t") for line in stack.sql_root(
                 "SELECT name, env_no FROM environment", database=db).stdout.splitlines())
             check(nos == dict({e: str(n) for e, n in want_no.items()}, o="0"),
@@ -223,7 +227,7 @@ def test_migrations_0002_and_0003_upgrade_installs(stack):
                   "attempt %d: %r" % (attempt, rows))
             check(install_drift(stack, db) == [], install_drift(stack, db))
             # as if the file had failed before recording itself
-            stack.sql_root("DELETE FROM schema_version WHERE version = 3", database=db)
+            stack.sql_root("DELETE FROM schema_version WHERE version >= 3", database=db)
         stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
         # the new triggers: a new environment takes the next number, and
         # an install and an uninstall set and clear single bits
@@ -339,7 +343,7 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(other.sql("SHOW TABLES") == [], "migrate changed something: %r" % other.sql("SHOW TABLES"))
         other.sql_root("SET GLOBAL log_bin_trust_function_creators = 1")
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 3", r.stdout)
+        check(r.stdout.strip() == "schema version 4", r.stdout)
         nokey = other.sql(
             "SELECT t.TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'envint'"
             " AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c"
@@ -348,6 +352,6 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(nokey == [], "tables without a primary key: %r" % nokey)
         # nothing left to apply: no check needed, nothing printed but the version
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 3", r.stdout)
+        check(r.stdout.strip() == "schema version 4", r.stdout)
     finally:
         other.stop_db()

@@ -312,7 +312,8 @@ def test_405_trace_and_connect_allow_is_envints(stack):
     item = "/environment-integration/" + str(uuid.uuid4())
     entries = site_allow_map(stack)
     documented = ["/healthz", "/healthz/", "/environment-integration",
-                  "/environment-integration/", item, item + "/"]
+                  "/environment-integration/", item, item + "/",
+                  item + "/effective-config", item + "/effective-config/"]
     for path in documented:
         check(any(re.fullmatch(rx, path) for rx, _ in entries), "no map entry for " + path)
     replies = []

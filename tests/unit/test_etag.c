@@ -58,6 +58,20 @@ static void test_if_match(void **state)
 		assert_string_equal(got, want);
 	}
 }
+/* The effective config's tag: both versions, the largest ones fit. */
+static void test_format_pair(void **state)
+{
+	char out[ETAG_PAIR_MAX];
+
+	(void)state;
+	etag_format_pair(7, 3, out);
+	assert_string_equal(out, "\"7.3\"");
+	etag_format_pair(18446744073709551615ULL, 18446744073709551615ULL, out);
+	assert_string_equal(out, "\"18446744073709551615.18446744073709551615\"");
+	/* a row's If-Match never takes it: it compares the row version only */
+	etag_format_pair(7, 3, out);
+	assert_false(etag_if_match(out, 7));
+}
 
 int main(int argc, char **argv)
 {
@@ -65,6 +79,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_if_match),
+		cmocka_unit_test(test_format_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

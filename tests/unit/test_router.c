@@ -59,6 +59,28 @@ static void test_match_item(void **state)
 	arena_free(a);
 }
 
+/* An item route with a suffix: "{id}/effective-config". */
+static void test_match_item_suffix(void **state)
+{
+	struct arena *a = arena_new(4096);
+	const char *param = NULL;
+
+	(void)state;
+	assert_int_equal(router_match(a, "/environment-integration/abc/effective-config", &param),
+			 ROUTE_EI_EFFECTIVE);
+	assert_string_equal(param, "abc");
+	param = NULL;
+	assert_int_equal(router_match(a, "/environment-integration/x/effective-config/", &param),
+			 ROUTE_EI_EFFECTIVE);
+	assert_string_equal(param, "x");
+	/* the suffix alone is an id of the item route (a 404 there) */
+	param = NULL;
+	assert_int_equal(router_match(a, "/environment-integration/effective-config", &param),
+			 ROUTE_EI_ITEM);
+	assert_string_equal(param, "effective-config");
+	arena_free(a);
+}
+
 /* The collection: the same prefix without an id segment. */
 static void test_match_collection(void **state)
 {
@@ -82,6 +104,12 @@ static void test_match_none(void **state)
 		"/environment-integration//",
 		"/environment-integration/a/b",
 		"/environment-integration/a/b/",
+		"/environment-integration//effective-config",
+		"/environment-integration/a/b/effective-config",
+		"/environment-integration/a/effective-configx",
+		"/environment-integration/a/effective-config//",
+		"/environment-integration/a/Effective-Config",
+		"/environment-integration/a/xeffective-config",
 		"/environment-integration//a",
 		"/environment-integrationX/a",
 		"/environment-integrations/a",
@@ -466,6 +494,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_healthz),
 		cmocka_unit_test(test_match_item),
+		cmocka_unit_test(test_match_item_suffix),
 		cmocka_unit_test(test_match_collection),
 		cmocka_unit_test(test_match_none),
 		cmocka_unit_test(test_allow),

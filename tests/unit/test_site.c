@@ -121,8 +121,8 @@ static void test_allow_map_follows_the_route_table(void **state)
 
 		assert_true(id < ROUTE__MAX);
 		router_allow((enum route_id)id, allow, sizeof(allow));
-		snprintf(want, sizeof(want), "    \"~^%s%s/?$\" \"%s\";", rt->prefix,
-			 rt->item ? "/[^/]+" : "", allow);
+		snprintf(want, sizeof(want), "    \"~^%s%s%s/?$\" \"%s\";", rt->prefix,
+			 rt->item ? "/[^/]+" : "", rt->suffix ? rt->suffix : "", allow);
 		assert_string_equal(line, want);
 	}
 	assert_int_equal(id, ROUTE__MAX);
