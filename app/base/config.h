@@ -38,6 +38,9 @@ struct config {
 	unsigned json_depth_max;
 	unsigned page_default;
 	unsigned page_max;
+	size_t reply_buffer_max;	/* a list page's body stops growing past
+					 * this (app/http/req.h); an object's
+					 * longer body is streamed instead */
 
 	enum log_level log_level;
 	unsigned log_syslog;	/* 0 or 1 */

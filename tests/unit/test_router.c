@@ -208,6 +208,7 @@ static void dispatch(struct arena *a, enum http_method m, const char *name,
 static const char head_404[] =
 	"Status: 404 Not Found\r\n"
 	"Content-Type: application/json\r\n"
+	"Content-Length: 64\r\n"
 	"Cache-Control: no-store\r\n"
 	"X-Request-Id: test-req-1\r\n"
 	"\r\n";
@@ -217,6 +218,7 @@ static const char body_404[] =
 static const char head_405[] =
 	"Status: 405 Method Not Allowed\r\n"
 	"Content-Type: application/json\r\n"
+	"Content-Length: 92\r\n"
 	"Cache-Control: no-store\r\n"
 	"X-Request-Id: test-req-1\r\n"
 	"Allow: GET, HEAD\r\n"
@@ -351,6 +353,7 @@ static void test_dispatch_405_ei_routes(void **state)
 		snprintf(head, sizeof(head),
 			 "Status: 405 Method Not Allowed\r\n"
 			 "Content-Type: application/json\r\n"
+			 "Content-Length: 92\r\n"
 			 "Cache-Control: no-store\r\n"
 			 "X-Request-Id: test-req-1\r\n"
 			 "Allow: %s\r\n"
@@ -367,8 +370,15 @@ static void test_dispatch_405_ei_routes(void **state)
 	}
 }
 
-/* A reply to HEAD is the head alone, whatever the handler writes after
- * it: the router's own 404, and a long reply through the buffer. */
+/* Writes the 3 * REQ_OBUF_SIZE bytes at big. */
+static void write_big(struct req *r, const void *big)
+{
+	assert_int_equal(req_write(r, big, 3 * REQ_OBUF_SIZE), 0);
+}
+
+/* A reply to HEAD is the head alone, with the Content-Length of the body
+ * the handler writes: the router's own 404, a long reply through the
+ * buffer, and one too long for it (counted, then streamed). */
 static void test_head_only(void **state)
 {
 	static char big[3 * REQ_OBUF_SIZE];
@@ -393,15 +403,38 @@ static void test_head_only(void **state)
 	assert_int_equal(req_begin(&r, 200), 0);
 	for (size_t i = 0; i < 100; i++)
 		assert_int_equal(req_write(&r, "abc", 3), 0);
-	assert_int_equal(req_write(&r, big, sizeof(big)), 0);	/* straight through */
+	assert_int_equal(req_write(&r, big, sizeof(big)), 0);
 	assert_int_equal(req_write(&r, "abc", 3), 0);
 	assert_int_equal(req_flush(&r), 0);
 	assert_string_equal(out, "Status: 200 OK\r\n"
 			    "Content-Type: application/json\r\n"
+			    "Content-Length: 196911\r\n"
 			    "Cache-Control: no-store\r\n"
 			    "X-Request-Id: test-req-1\r\n"
 			    "ETag: \"7\"\r\n"
 			    "\r\n");
+	arena_reset(a);
+
+	/* past reply_buffer_max: streamed, the head alone still */
+	memset(&r, 0, sizeof(r));
+	r.arena = a;
+	r.cfg = &cfg;
+	r.write = buf_write;
+	r.head_only = true;
+	snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
+	outlen = 0;
+	out[0] = '\0';
+	cfg.reply_buffer_max = 65536;
+	req_reply_sized(&r, 200, write_big, big);
+	config_defaults(&cfg);
+	assert_int_equal(req_flush(&r), 0);
+	assert_string_equal(out, "Status: 200 OK\r\n"
+			    "Content-Type: application/json\r\n"
+			    "Content-Length: 196608\r\n"
+			    "Cache-Control: no-store\r\n"
+			    "X-Request-Id: test-req-1\r\n"
+			    "\r\n");
+	assert_true(r.handed);
 	arena_reset(a);
 }
 
@@ -413,6 +446,7 @@ static void test_lost_header_is_500(void **state)
 	static const char head500[] =
 		"Status: 500 Internal Server Error\r\n"
 		"Content-Type: application/json\r\n"
+		"Content-Length: 76\r\n"
 		"Cache-Control: no-store\r\n"
 		"X-Request-Id: test-req-1\r\n"
 		"\r\n";
