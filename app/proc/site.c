@@ -1,23 +1,41 @@
 #include "app/proc/site.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "app/proc/router.h"
 
 enum placeholder {
-	PH_LISTEN,	/* PH_LISTEN */
-	PH_UPSTREAM,	/* PH_UPSTREAM */
-	PH_RETRY_AFTER,	/* PH_RETRY_AFTER */
-	PH_ALLOW_MAP,	/* PH_ALLOW_MAP */
+	PH_LISTEN,		/* PH_LISTEN */
+	PH_UPSTREAM,		/* PH_UPSTREAM */
+	PH_RETRY_AFTER,		/* PH_RETRY_AFTER */
+	PH_ALLOW_MAP,		/* PH_ALLOW_MAP */
+	PH_FCGI_URL,		/* PH_FCGI_URL */
+	PH_STATUS_PATH_RE,	/* PH_STATUS_PATH_RE */
+	PH_REQUEST_MAX,		/* PH_REQUEST_MAX */
+	PH_TEMPLATE_DIR,	/* PH_TEMPLATE_DIR */
+	PH_BINARY,		/* PH_BINARY */
+	PH_CONFIG,		/* PH_CONFIG */
 	PH__MAX
 };
 
 static const char *const ph_names[PH__MAX] = {
-	"LISTEN",	/* PH_LISTEN */
-	"UPSTREAM",	/* PH_UPSTREAM */
-	"RETRY_AFTER",	/* PH_RETRY_AFTER */
-	"ALLOW_MAP",	/* PH_ALLOW_MAP */
+	"LISTEN",		/* PH_LISTEN */
+	"UPSTREAM",		/* PH_UPSTREAM */
+	"RETRY_AFTER",		/* PH_RETRY_AFTER */
+	"ALLOW_MAP",		/* PH_ALLOW_MAP */
+	"FCGI_URL",		/* PH_FCGI_URL */
+	"STATUS_PATH_RE",	/* PH_STATUS_PATH_RE */
+	"REQUEST_MAX",		/* PH_REQUEST_MAX */
+	"TEMPLATE_DIR",		/* PH_TEMPLATE_DIR */
+	"BINARY",		/* PH_BINARY */
+	"CONFIG",		/* PH_CONFIG */
 };
+
+/* What a body may be on its way through the web server: body_max and
+ * 1 MiB more, so a body just over body_max still reaches envint (its JSON
+ * 413 names the limit) and the server's own 413 takes the rest. */
+#define REQUEST_MARGIN (1u << 20)
 
 /* Writes s with every regex metacharacter escaped. */
 static void regex_quote(FILE *out, const char *s)
@@ -29,9 +47,22 @@ static void regex_quote(FILE *out, const char *s)
 	}
 }
 
+/* The status page's path as a regex (one trailing slash tolerated, as
+ * the router does), or one that matches no path when the page is off. */
+static void status_path_re(FILE *out, const struct config *cfg)
+{
+	if (cfg->status_path[0] == '\0') {
+		fputs("^$", out);
+		return;
+	}
+	fputc('^', out);
+	regex_quote(out, cfg->status_path);
+	fputs("/?$", out);
+}
+
 /* The path patterns follow router_match: the route's path, an {id}
  * segment without '/' for item routes, one optional trailing slash. */
-void site_allow_map(FILE *out)
+void site_allow_map(FILE *out, const struct config *cfg)
 {
 	for (int id = 0; id < ROUTE__MAX; id++) {
 		const struct route *rt = router_route((enum route_id)id);
@@ -44,6 +75,31 @@ void site_allow_map(FILE *out)
 		fputs(allow, out);
 		fputs("\";\n", out);
 	}
+	if (cfg->status_path[0] != '\0') {
+		fputs("    \"~", out);
+		status_path_re(out, cfg);
+		fputs("\" \"" ROUTER_STATUS_ALLOW "\";\n", out);
+	}
+}
+
+/* Writes a caller's value, or fails naming what the placeholder needs. */
+static int put_var(FILE *out, const char *v, const char *what, char *err, size_t errlen)
+{
+	if (v == NULL || v[0] == '\0') {
+		snprintf(err, errlen, "this template needs %s", what);
+		return -1;
+	}
+	fputs(v, out);
+	return 0;
+}
+
+/* envint's listen as the URL of mod_proxy_fcgi's ProxyPass. */
+static void fcgi_url(FILE *out, const char *listen)
+{
+	if (strncmp(listen, "unix:", 5) == 0)
+		fprintf(out, "%s|fcgi://localhost/", listen);
+	else
+		fprintf(out, "fcgi://%s/", listen);
 }
 
 /* The placeholder at s (just after an '@'), or PH__MAX; *len is its
@@ -65,16 +121,14 @@ static enum placeholder placeholder_at(const char *s, size_t n, size_t *len)
 }
 
 int site_render(const char *tmpl, size_t n, const struct config *cfg,
-		const char *http_listen, FILE *out, char *err, size_t errlen)
+		const struct site_vars *v, FILE *out, char *err, size_t errlen)
 {
+	static const char no_listen[] = "envint's 'listen' address (unix:/path or "
+		"host:port) as its upstream";
 	size_t i = 0;
+	int rc = 0;
 
-	if (cfg->listen[0] == '\0') {
-		snprintf(err, errlen, "the site needs envint's 'listen' address "
-			 "(unix:/path or host:port) as its upstream");
-		return -1;
-	}
-	while (i < n) {
+	while (i < n && rc == 0) {
 		const char *at = memchr(tmpl + i, '@', n - i);
 		size_t len;
 		enum placeholder ph;
@@ -92,16 +146,37 @@ int site_render(const char *tmpl, size_t n, const struct config *cfg,
 		}
 		switch (ph) {
 		case PH_LISTEN:
-			fputs(http_listen, out);
+			rc = put_var(out, v->http_listen, "--http-listen", err, errlen);
 			break;
 		case PH_UPSTREAM:
-			fputs(cfg->listen, out);
+			rc = put_var(out, cfg->listen, no_listen, err, errlen);
+			break;
+		case PH_FCGI_URL:
+			if (cfg->listen[0] == '\0')
+				rc = put_var(out, NULL, no_listen, err, errlen);
+			else
+				fcgi_url(out, cfg->listen);
 			break;
 		case PH_RETRY_AFTER:
 			fprintf(out, "%u", cfg->retry_after);
 			break;
 		case PH_ALLOW_MAP:
-			site_allow_map(out);
+			site_allow_map(out, cfg);
+			break;
+		case PH_STATUS_PATH_RE:
+			status_path_re(out, cfg);
+			break;
+		case PH_REQUEST_MAX:
+			fprintf(out, "%zu", cfg->body_max + REQUEST_MARGIN);
+			break;
+		case PH_TEMPLATE_DIR:
+			rc = put_var(out, v->template_dir, "the template's directory", err, errlen);
+			break;
+		case PH_BINARY:
+			rc = put_var(out, v->binary, "the path of the envint program", err, errlen);
+			break;
+		case PH_CONFIG:
+			rc = put_var(out, v->config, "--config FILE", err, errlen);
 			break;
 		case PH__MAX:
 			snprintf(err, errlen, "unknown placeholder @%.*s@ in the template",
@@ -110,5 +185,5 @@ int site_render(const char *tmpl, size_t n, const struct config *cfg,
 		}
 		i += len;
 	}
-	return 0;
+	return rc;
 }

@@ -19,7 +19,10 @@ static char *render(const char *tmpl, const struct config *cfg, char *err, size_
 	int rc;
 
 	assert_non_null(f);
-	rc = site_render(tmpl, strlen(tmpl), cfg, "127.0.0.1:8080", f, err, errlen);
+	static const struct site_vars v = { "127.0.0.1:8080", "/usr/share/envint",
+					    "/usr/bin/envint", "/etc/envint/envint.conf" };
+
+	rc = site_render(tmpl, strlen(tmpl), cfg, &v, f, err, errlen);
 	fclose(f);
 	if (rc == 0)
 		return text;
@@ -86,6 +89,79 @@ static void test_allow_map_follows_the_route_table(void **state)
 	free(out);
 }
 
+/* The status page: its line in the Allow map, and its regex (or one that
+ * matches no path while it is off). */
+static void test_status_path(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.listen, "127.0.0.1:9000");
+	out = render("<@STATUS_PATH_RE@>", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "<^$>");
+	free(out);
+	strcpy(cfg.status_path, "/envint.status");
+	out = render("<@STATUS_PATH_RE@>", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "<^/envint\\.status/?$>");
+	free(out);
+	out = render("@ALLOW_MAP@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\n    \"~^/envint\\.status/?$\" \"GET, HEAD\";\n"));
+	free(out);
+}
+
+/* The Apache placeholders: mod_proxy_fcgi's URL for both kinds of listen,
+ * the request limit above body_max, and the caller's paths. */
+static void test_apache_placeholders(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.listen, "unix:/run/envint/envint.sock");
+	cfg.body_max = 8u << 20;
+	out = render("@FCGI_URL@ @REQUEST_MAX@\n@TEMPLATE_DIR@ @BINARY@ @CONFIG@", &cfg,
+		     err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "unix:/run/envint/envint.sock|fcgi://localhost/ 9437184\n"
+			    "/usr/share/envint /usr/bin/envint /etc/envint/envint.conf");
+	free(out);
+	strcpy(cfg.listen, "127.0.0.1:9000");
+	out = render("@FCGI_URL@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "fcgi://127.0.0.1:9000/");
+	free(out);
+	cfg.listen[0] = '\0';	/* mod_fcgid's site needs no listen */
+	out = render("@BINARY@ --config @CONFIG@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	free(out);
+	assert_null(render("@FCGI_URL@", &cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "listen"));
+}
+
+/* A value the caller does not have fails the template that needs it. */
+static void test_missing_var(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct site_vars v = { "80", NULL, NULL, NULL };
+
+	(void)state;
+	config_defaults(&cfg);
+	f = open_memstream(&text, &len);
+	assert_int_equal(site_render("x @CONFIG@", 10, &cfg, &v, f, err, sizeof(err)), -1);
+	fclose(f);
+	free(text);
+	assert_non_null(strstr(err, "--config"));
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -93,6 +169,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_unknown_placeholder_and_no_listen),
 		cmocka_unit_test(test_allow_map_follows_the_route_table),
+		cmocka_unit_test(test_status_path),
+		cmocka_unit_test(test_apache_placeholders),
+		cmocka_unit_test(test_missing_var),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
