@@ -25,6 +25,7 @@ PACKAGES=(
 	libfcgi-dev libyajl-dev default-libmysqlclient-dev uuid-dev libssl-dev
 	libcmocka-dev
 	mariadb-server mariadb-client nginx python3 curl
+	apache2 libapache2-mod-fcgid spawn-fcgi
 	clang libclang-rt-14-dev sqlmap wrk
 )
 
