@@ -16,6 +16,7 @@ enum placeholder {
 	PH_TEMPLATE_DIR,	/* PH_TEMPLATE_DIR */
 	PH_BINARY,		/* PH_BINARY */
 	PH_CONFIG,		/* PH_CONFIG */
+	PH_APACHE_ALLOW,	/* PH_APACHE_ALLOW */
 	PH__MAX
 };
 
@@ -30,6 +31,7 @@ static const char *const ph_names[PH__MAX] = {
 	"TEMPLATE_DIR",		/* PH_TEMPLATE_DIR */
 	"BINARY",		/* PH_BINARY */
 	"CONFIG",		/* PH_CONFIG */
+	"APACHE_ALLOW",		/* PH_APACHE_ALLOW */
 };
 
 /* What a body may be on its way through the web server: body_max and
@@ -80,6 +82,36 @@ void site_allow_map(FILE *out, const struct config *cfg)
 		status_path_re(out, cfg);
 		fputs("\" \"" ROUTER_STATUS_ALLOW "\";\n", out);
 	}
+}
+
+/* One Apache `Header always set Allow` line for the 405 of a path (its
+ * regex, written by `re`), on Apache's own error page: the page's request
+ * carries the original path in REDIRECT_URL. */
+static void apache_allow_line(FILE *out, const char *allow, const struct route *rt,
+			      const struct config *cfg)
+{
+	fprintf(out, "        Header always set Allow \"%s\" \"expr=%%{reqenv:REDIRECT_STATUS}"
+		" == '405' && %%{reqenv:REDIRECT_URL} =~ m#", allow);
+	if (rt == NULL) {
+		status_path_re(out, cfg);
+	} else {
+		fputc('^', out);
+		regex_quote(out, rt->prefix);
+		fputs(rt->item ? "/[^/]+/?$" : "/?$", out);
+	}
+	fputs("#\"\n", out);
+}
+
+void site_apache_allow(FILE *out, const struct config *cfg)
+{
+	for (int id = 0; id < ROUTE__MAX; id++) {
+		char allow[64];
+
+		router_allow((enum route_id)id, allow, sizeof(allow));
+		apache_allow_line(out, allow, router_route((enum route_id)id), cfg);
+	}
+	if (cfg->status_path[0] != '\0')
+		apache_allow_line(out, ROUTER_STATUS_ALLOW, NULL, cfg);
 }
 
 /* Writes a caller's value, or fails naming what the placeholder needs. */
@@ -162,6 +194,9 @@ int site_render(const char *tmpl, size_t n, const struct config *cfg,
 			break;
 		case PH_ALLOW_MAP:
 			site_allow_map(out, cfg);
+			break;
+		case PH_APACHE_ALLOW:
+			site_apache_allow(out, cfg);
 			break;
 		case PH_STATUS_PATH_RE:
 			status_path_re(out, cfg);

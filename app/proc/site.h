@@ -14,6 +14,9 @@
  *   @ALLOW_MAP@      the body of an nginx `map $uri $envint_allow` block:
  *                    one line per route (and the status page), a regex of
  *                    its path and its Allow
+ *   @APACHE_ALLOW@   Apache `Header always set Allow` lines (indented by
+ *                    eight spaces), one per route (and the status page),
+ *                    each for the 405 of its path on Apache's error page
  *   @STATUS_PATH_RE@ a regex of `status_path` ("^/envint-status/?$"), or
  *                    "^$", which matches no path, when the page is off
  *   @REQUEST_MAX@    the largest body the web server lets through:
@@ -45,6 +48,9 @@ struct site_vars {
  * @UPSTREAM@ and @FCGI_URL@, a site_vars entry for the others). */
 int site_render(const char *tmpl, size_t n, const struct config *cfg,
 		const struct site_vars *v, FILE *out, char *err, size_t errlen);
+
+/* Writes the @APACHE_ALLOW@ lines. */
+void site_apache_allow(FILE *out, const struct config *cfg);
 
 /* Writes the @ALLOW_MAP@ lines (each indented by four spaces, ending in a
  * newline). */

@@ -460,6 +460,7 @@ class ApacheInstance:
             "db_socket": st.db_sock, "db_user": "envint", "db_password": st.DB_PASSWORD,
             "db_name": "envint", "db_timeout": str(st.db_timeout), "grace_seconds": "10",
             "log_level": "info", "log_file": os.path.join(self.out, "envint.log"),
+            "status_path": st.STATUS_PATH,
         }
         conf.update({k: str(v) for k, v in envint_conf.items()})
         with open(self.envint_conf, "w") as f:

@@ -283,11 +283,18 @@ def test_apache_own_errors_are_json(stack):
             expect_page(r, 413, head_only=method == b"HEAD", where=where)
             check(r.elapsed < 5, where + "413 took %.1fs" % r.elapsed)
             replies.append(r)
-        # TRACE (TraceEnable off): 405 on any path, without Allow
-        for path in (b"/healthz", b"/environment-integration", b"/nope"):
-            replies.append(r := raw_request(port, request(b"TRACE", path)))
+        # TRACE (TraceEnable off): 405 with envint's Allow for the path (the
+        # site's, rendered from the route table); a path of no route gets
+        # 405 too (envint would say 404), without Allow
+        item = "/environment-integration/" + str(uuid.uuid4())
+        for path in ("/healthz", "/healthz/", "/environment-integration", item, item + "/",
+                     stack.STATUS_PATH, "/nope", "/environment-integration/a/b"):
+            mine = stack.request("PUT", path, token=stack.tokens["acme-team"])
+            replies.append(r := raw_request(port, request(b"TRACE", path.encode())))
             expect_page(r, 405, where=where)
-            check(r.header("Allow") is None, where + "TRACE Allow %r" % r.header("Allow"))
+            check(r.header("Allow") == mine.header("Allow"),
+                  where + "TRACE %s: Allow %r, envint's %r" % (path, r.header("Allow"),
+                                                            mine.header("Allow")))
         replies.append(r := raw_request(port, request(
             b"POST", b"/environment-integration", b"Expect: something-else", b"Content-Length: 2") + b"{}"))
         expect_page(r, 417, request_id=False, where=where)

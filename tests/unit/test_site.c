@@ -144,6 +144,40 @@ static void test_apache_placeholders(void **state)
 	assert_non_null(strstr(err, "listen"));
 }
 
+/* Apache's Allow lines: one per route and the status page, each the
+ * route's Allow for a 405 on its path. */
+static void test_apache_allow(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out, *line, want[512];
+	int n = 0;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.status_path, "/s");
+	out = render("@APACHE_ALLOW@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	for (line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n"), n++) {
+		char allow[64], re[128];
+
+		if (n < ROUTE__MAX) {
+			const struct route *rt = router_route((enum route_id)n);
+
+			router_allow((enum route_id)n, allow, sizeof(allow));
+			snprintf(re, sizeof(re), "^%s%s/?$", rt->prefix, rt->item ? "/[^/]+" : "");
+		} else {
+			strcpy(allow, "GET, HEAD");
+			strcpy(re, "^/s/?$");
+		}
+		snprintf(want, sizeof(want), "        Header always set Allow \"%s\" "
+			 "\"expr=%%{reqenv:REDIRECT_STATUS} == '405' && "
+			 "%%{reqenv:REDIRECT_URL} =~ m#%s#\"", allow, re);
+		assert_string_equal(line, want);
+	}
+	assert_int_equal(n, ROUTE__MAX + 1);
+	free(out);
+}
+
 /* A value the caller does not have fails the template that needs it. */
 static void test_missing_var(void **state)
 {
@@ -172,6 +206,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_status_path),
 		cmocka_unit_test(test_apache_placeholders),
 		cmocka_unit_test(test_missing_var),
+		cmocka_unit_test(test_apache_allow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
