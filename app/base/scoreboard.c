@@ -58,7 +58,8 @@ void sb_slot_started(unsigned i, long pid)
 {
 	if (sb == NULL || i >= SB_SLOTS)
 		return;
-	STORE(&sb->slot[i].busy, 0UL);
+	/* busy is left alone: already 0 (zeroed pages, or the reap), and the
+	 * child may have begun its first request before the master gets here */
 	STORE(&sb->slot[i].pid, pid);
 	if (i + 1 > LOAD(&sb->hi))
 		STORE(&sb->hi, (unsigned long)i + 1);

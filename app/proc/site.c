@@ -86,12 +86,12 @@ void site_allow_map(FILE *out, const struct config *cfg)
 
 /* One Apache `Header always set Allow` line for the 405 of a path (its
  * regex, written by `re`), on Apache's own error page: the page's request
- * carries the original path in REDIRECT_URL. */
+ * carries the original path in REDIRECT_ENVINT_PATH (set by the site). */
 static void apache_allow_line(FILE *out, const char *allow, const struct route *rt,
 			      const struct config *cfg)
 {
 	fprintf(out, "        Header always set Allow \"%s\" \"expr=%%{reqenv:REDIRECT_STATUS}"
-		" == '405' && %%{reqenv:REDIRECT_URL} =~ m#", allow);
+		" == '405' && %%{reqenv:REDIRECT_ENVINT_PATH} =~ m#", allow);
 	if (rt == NULL) {
 		status_path_re(out, cfg);
 	} else {

@@ -194,8 +194,26 @@ def _every_error_status(stack, inst, fx, ei, where):
             check(r.header("WWW-Authenticate"), where + "401 without WWW-Authenticate")
         if status == 405:
             check(r.header("Allow") == "GET, HEAD, PATCH, DELETE", where + "Allow %r" % r.header("Allow"))
-    # 503: the database is down, envint's own 503 with Retry-After
-    # (test_contract.py covers it through nginx; here it must pass Apache)
+
+
+def test_envint_503_through_both_modes(stack):
+    """The database down: envint's own 503 (its message, Retry-After from
+    retry_after) passes each mode as it is, not as Apache's 503 page."""
+    fx = fixture(stack)
+    insts = [apache(stack, mode) for mode in MODES]
+    stack.stop_db()
+    try:
+        for inst in insts:
+            for path, token in (("/healthz", None), ("/environment-integration", fx["token"])):
+                r = inst.get(path, token=token)
+                body = expect_error(r, 503)
+                check(body["message"] == "database unavailable, retry later" and
+                      r.header("Retry-After") == "1",
+                      "%s %s: %r %r" % (inst.mode, path, body, r.header("Retry-After")))
+    finally:
+        stack.start_db()
+    for inst in insts:
+        wait_for(lambda: inst.get("/healthz").status == 200, 30, inst.mode + ": envint to reconnect")
 
 
 # ---- Apache's own errors ----

@@ -171,7 +171,7 @@ static void test_apache_allow(void **state)
 		}
 		snprintf(want, sizeof(want), "        Header always set Allow \"%s\" "
 			 "\"expr=%%{reqenv:REDIRECT_STATUS} == '405' && "
-			 "%%{reqenv:REDIRECT_URL} =~ m#%s#\"", allow, re);
+			 "%%{reqenv:REDIRECT_ENVINT_PATH} =~ m#%s#\"", allow, re);
 		assert_string_equal(line, want);
 	}
 	assert_int_equal(n, ROUTE__MAX + 1);
