@@ -11,6 +11,9 @@
 #                   (default 300 s); prints a report, not part of `test`
 #   ./dev.sh bench [FLAGS]   the benchmarks (tests/bench/run FLAGS); prints a
 #                   table, not part of `test`
+#   ./dev.sh cluster [SECONDS]  three Galera nodes, two envint, nginx: mixed
+#                   traffic while nodes and envint masters are killed, a node
+#                   isolated, envint reloaded (default 300 s); prints a report
 #   ./dev.sh unit [NAME [PATTERN]]  unit tests (all, or tests/unit/test_NAME,
 #                   only the cases matching PATTERN), sanitizer build
 #   ./dev.sh it [FILTER]     integration tests whose module::name holds FILTER
@@ -25,6 +28,8 @@ PACKAGES=(
 	libfcgi-dev libyajl-dev default-libmysqlclient-dev uuid-dev libssl-dev
 	libcmocka-dev
 	mariadb-server mariadb-client nginx python3 curl
+	galera-4 rsync
+	apache2 libapache2-mod-fcgid spawn-fcgi
 	clang libclang-rt-14-dev sqlmap wrk
 )
 
@@ -152,8 +157,13 @@ bench)
 	shift
 	tests/bench/run "$@"
 	;;
+cluster)
+	deps
+	build build-dev
+	python3 tests/cluster/long.py "$ROOT/build-dev" "${2:-300}"
+	;;
 *)
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

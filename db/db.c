@@ -1,7 +1,8 @@
 /*
  * Static functions, in order: errno_is_lost, errno_is_refusal,
- * errno_drops_node, classify, check_schema, stmt_fail, prepare_text,
- * get_stmt, exec_once, backoff, exec_retry, run_simple.
+ * errno_is_failed_commit, errno_drops_node, classify, check_schema,
+ * stmt_fail, prepare_text, get_stmt, exec_once, backoff, exec_retry,
+ * run_simple.
  */
 #include "db/db.h"
 
@@ -55,17 +56,25 @@ static bool errno_is_refusal(unsigned e)
 	return e == ER_UNKNOWN_COM_ERROR || e == ER_OPTION_PREVENTS_STATEMENT;
 }
 
+/* A COMMIT the node could not replicate (1180; on Galera "Not connected to
+ * Primary Component" as the node left it): the node is unusable, and the
+ * outcome is not known to be a rollback, so the work is never run again. */
+static bool errno_is_failed_commit(unsigned e)
+{
+	return e == ER_ERROR_DURING_COMMIT;
+}
+
 /* The node behind the connection cannot be used (lost, or refusing). */
 static bool errno_drops_node(unsigned e)
 {
-	return errno_is_lost(e) || errno_is_refusal(e);
+	return errno_is_lost(e) || errno_is_refusal(e) || errno_is_failed_commit(e);
 }
 
 static enum db_err classify(unsigned e)
 {
 	if (errno_is_refusal(e))
 		return DB_RETRY;	/* nothing was done: run it elsewhere */
-	if (errno_is_lost(e))
+	if (errno_is_lost(e) || errno_is_failed_commit(e))
 		return DB_UNAVAILABLE;
 	switch (e) {
 	case ER_DUP_ENTRY:

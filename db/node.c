@@ -36,8 +36,12 @@ static const char usable_sql[] =
 	" (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
 	"  WHERE VARIABLE_NAME = 'WSREP_LOCAL_STATE_COMMENT')";
 
-/* Reads wait for what the cluster committed before them. */
-static const char causal_sql[] = "SET SESSION wsrep_sync_wait = 1";
+/* Statements wait until the node has applied what the cluster committed
+ * before them: reads and BEGIN (1), UPDATE and DELETE (2), INSERT (4).
+ * With reads alone, a DELETE of a row just installed through another node
+ * matched nothing there (a 404), and a PATCH met the version before the
+ * acknowledged one (a 412); tests/cluster saw both. */
+static const char causal_sql[] = "SET SESSION wsrep_sync_wait = 7";
 
 /* A look at earlier nodes happens at most this often (db_failback_seconds
  * divided by this), so a worker on a later node pays one connect now and

@@ -483,12 +483,23 @@ static void test_tx_lost_commit_not_run_again(void **state)
 {
 	struct tx_ctx t = { 0, STMT_EI_UPDATE };
 	struct db *db = fresh_db(2);
+	int closes;
 
 	(void)state;
 	fk.query_errno[1] = CR_SERVER_LOST;	/* BEGIN ok, COMMIT lost */
 	fk.n_query = 2;
 	assert_int_equal(db_tx_run(db, tx_body, &t), DB_UNAVAILABLE);
 	assert_int_equal(t.runs, 1);
+	/* the same for a COMMIT the node could not replicate (1180, Galera
+	 * leaving the primary component); the node is given up as well */
+	t.runs = 0;
+	closes = fk.closes;
+	fk.query_errno[1] = ER_ERROR_DURING_COMMIT;
+	fk.n_query = 2;
+	fk.i_query = 0;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_UNAVAILABLE);
+	assert_int_equal(t.runs, 1);
+	assert_int_equal(fk.closes, closes + 1);
 	db_free(db);
 }
 
