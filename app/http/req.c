@@ -322,6 +322,7 @@ bool req_retract(struct req *r)
 	r->headers_len = 0;
 	r->headers_failed = false;
 	r->capped = false;
+	r->out_type = NULL;
 	set_room(r);
 	return true;
 }
@@ -336,10 +337,11 @@ void req_abort(struct req *r)
 static size_t format_head(const struct req *r, char *head, size_t size, size_t body)
 {
 	int n = snprintf(head, size,
-			 "Status: %d %s\r\nContent-Type: application/json\r\n"
+			 "Status: %d %s\r\nContent-Type: %s\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
-			 r->status, http_reason(r->status), body, r->id);
+			 r->status, http_reason(r->status),
+			 r->out_type != NULL ? r->out_type : "application/json", body, r->id);
 
 	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
@@ -352,6 +354,7 @@ static void settle_500(struct req *r)
 				   "\"message\":\"out of memory\"}";
 
 	r->status = 500;
+	r->out_type = NULL;
 	r->headers_len = 0;
 	r->out_mode = REQ_OUT_BUFFER;
 	r->out_limit = 0;

@@ -91,6 +91,7 @@ struct req {
 	bool overflow;			/* the body passed out_limit (or memory) */
 	bool sealed;			/* the reply is settled: writes are dropped */
 	bool sent;			/* req_flush has sent the reply */
+	const char *out_type;		/* the reply's Content-Type; NULL: JSON */
 	char *headers;			/* extra "Name: value\r\n" lines */
 	size_t headers_len;
 	int status;			/* 0 until the head is written */

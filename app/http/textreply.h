@@ -1,8 +1,7 @@
 /*
  * The one reply that is not JSON (API.md, Transport): the status page's
- * Prometheus format. req.c writes every other head; this one carries its
- * own Content-Type and a Content-Length, since the body is made whole
- * before it leaves.
+ * Prometheus format. It leaves as every reply does (req_flush: a head
+ * with Content-Length, then the body), under its own Content-Type.
  */
 #ifndef ENVINT_TEXTREPLY_H
 #define ENVINT_TEXTREPLY_H
@@ -13,9 +12,9 @@
 
 /* Replies `status` with `body` (len bytes) as `content_type`, with the
  * headers every reply carries (Cache-Control: no-store, X-Request-Id) and
- * Content-Length; HEAD gets the head alone. Values come from the code,
- * never from input. 0, or -1 when a head was already written or the
- * client is gone. */
+ * Content-Length; HEAD gets the head alone. The content type comes from the
+ * code, never from input, and must outlive the request. 0, or -1 when a
+ * reply was already begun. */
 int req_reply_text(struct req *r, int status, const char *content_type,
 		   const char *body, size_t len);
 
