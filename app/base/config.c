@@ -60,7 +60,7 @@ static const struct ckey keys[] = {
 	{ "json_depth_max", CT_UINT, F(json_depth_max), 2, 127, "64" },
 	{ "page_default", CT_UINT, F(page_default), 1, 100000, "100" },
 	{ "page_max", CT_UINT, F(page_max), 1, 100000, "1000" },
-	{ "reply_buffer_max", CT_SIZE, F(reply_buffer_max), 65536, 1ULL << 30, "4m" },
+	{ "reply_buffer_max", CT_SIZE, F(reply_buffer_max), 65536, 1ULL << 30, "8m" },
 	{ "log_level", CT_LEVEL, F(log_level), 0, 0, "info" },
 	{ "log_syslog", CT_BOOL, F(log_syslog), 0, 1, "no" },
 	/* issue 17: logs without a terminal, the pool status page */

@@ -188,7 +188,7 @@ static struct {
 
 static size_t reply_max(const struct req *r)
 {
-	return r->cfg != NULL ? r->cfg->reply_buffer_max : 4u << 20;
+	return r->cfg != NULL ? r->cfg->reply_buffer_max : 8u << 20;
 }
 
 /* Where req_write's inline path may fill obuf to: all of the buffer while

@@ -14,7 +14,10 @@ left alone.
 The worker is killed at a point the test waits for, not after a delay:
 the client stops reading, the web server's buffers fill (nginx: no temp
 file, fastcgi_max_temp_file_size 0), and the worker blocks writing its
-reply (/proc/PID/syscall names the call it waits in).
+reply (/proc/PID/syscall names the call it waits in). The front ends:
+nginx with the site as shipped, Apache with mod_proxy_fcgi (the site sets
+ap_trust_cgilike_cl: without it Apache 2.4.59 and later drop the length)
+and Apache with mod_fcgid (envint started by Apache, workers = 0).
 """
 import contextlib
 import json
@@ -104,6 +107,14 @@ def blocked_in(pid):
         return f.read().split()[0]
 
 
+def blocked_in_safe(pid):
+    """blocked_in, or None for a process that is gone."""
+    try:
+        return blocked_in(pid)
+    except OSError:
+        return None
+
+
 def read_reply(sock, timeout=30):
     """Everything the server sends until it closes: (head lines, body)."""
     sock.settimeout(timeout)
@@ -133,6 +144,41 @@ def complete(lines, body):
         return len(body) == int(cl)
     if (header(lines, "Transfer-Encoding") or "").lower() == "chunked":
         return body.endswith(b"0\r\n\r\n")
+    return None
+
+
+def _envint_procs(binary):
+    """The processes running `binary` (mod_fcgid's envint)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink("/proc/%s/exe" % d) == binary:
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
+def _cut_problem(where, lines, body):
+    """None when the reply is a 200 the client can tell is short: fewer
+    bytes than its Content-Length, or (HTTP/1.1) chunks without the last
+    one; over HTTP/1.0 only a Content-Length can say so. Else what is
+    wrong."""
+    if lines[0].split()[1:2] != ["200"]:
+        return "%s: %r" % (where, lines[:1])
+    if complete(lines, body) is not False:
+        return "%s: a reply cut short arrived as complete or unframed (%d bytes): %r" \
+            % (where, len(body), lines)
+    return None
+
+
+def _whole_problem(where, lines, body):
+    """None when the reply is a 200 that arrived whole with the
+    Content-Length envint sent."""
+    if lines[0].split()[1:2] != ["200"] or complete(lines, body) is not True or \
+            header(lines, "Content-Length") is None:
+        return "%s left alone: %r, %d bytes" % (where, lines, len(body))
     return None
 
 
@@ -245,8 +291,9 @@ def test_database_lost_mid_page_is_a_clean_503(stack):
 
 def _kill_mid_reply(stack, front_port, version, worker, n):
     """Asks front_port for a page of n big rows and reads none of it until
-    `worker` waits in a write (the front end's buffers full); then kills
-    the worker and reads everything. (head lines, body, killed)."""
+    `worker` (a pid, or a function listing the candidates) waits in a
+    write (the front end's buffers full); then kills it and reads
+    everything. (head lines, body, killed)."""
     token = big_team(stack)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
@@ -256,9 +303,14 @@ def _kill_mid_reply(stack, front_port, version, worker, n):
                   b"Authorization: Bearer %s\r\n\r\n" % (n, version, token.encode()))
         killed = False
         if worker is not None:
-            wait_for(lambda: blocked_in(worker) in WRITES, 30,
-                     "the worker to wait in a write to the web server")
-            os.kill(worker, signal.SIGKILL)
+            found = []
+            pids = worker if callable(worker) else lambda: [worker]
+
+            def writing():
+                found[:] = [p for p in pids() if blocked_in_safe(p) in WRITES]
+                return found
+            wait_for(writing, 30, "the worker to wait in a write to the web server")
+            os.kill(found[0], signal.SIGKILL)
             killed = True
         lines, body = read_reply(s)
     return lines, body, killed
@@ -274,14 +326,49 @@ def test_worker_killed_mid_reply_through_nginx(stack):
         with nginx_for(stack, "kill", inst.app_sock, "fastcgi_max_temp_file_size 0;") as ng:
             for version in (b"HTTP/1.1", b"HTTP/1.0"):
                 lines, body, _ = _kill_mid_reply(stack, ng.http_port, version, None, 100)
-                check(lines[0].split()[1] == "200" and complete(lines, body) is True,
-                      "%s left alone: %r, %d bytes" % (version, lines, len(body)))
+                problem = _whole_problem("nginx " + version.decode(), lines, body)
+                check(problem is None, problem)
                 worker = inst.worker_pids()[0]
                 lines, body, _ = _kill_mid_reply(stack, ng.http_port, version, worker, 100)
-                check(lines[0].split()[1] == "200", "%s: %r" % (version, lines[:1]))
-                check(header(lines, "Content-Length") is not None,
-                      "%s: no Content-Length: %r" % (version, lines))
-                check(complete(lines, body) is False,
-                      "%s: a reply cut short arrived as complete (%d bytes)" % (version, len(body)))
+                problem = _cut_problem("nginx " + version.decode(), lines, body)
+                check(problem is None, problem)
+                check(header(lines, "Content-Length") is not None, "nginx: no Content-Length")
                 wait_for(lambda: len(inst.worker_pids()) == 1 and worker not in inst.worker_pids(),
                          20, "the worker to be replaced")
+
+
+def test_worker_killed_mid_reply_through_apache(stack):
+    """Apache closes its reply cleanly when the backend fails, so only the
+    framing tells a client the body is short. mod_proxy_fcgi in front of
+    an envint of one worker, and mod_fcgid's own envint: killed while it
+    waits to write a page the client does not read, over HTTP/1.1 and
+    1.0, the client gets a 200 whose body its framing shows is short.
+    Left alone, the same request arrives whole."""
+    big_team(stack)
+    problems = []
+
+    def both(where, port, finder):
+        problems.append(_whole_problem(where, *_kill_mid_reply(stack, port, version, None, 100)[:2]))
+        problems.append(_cut_problem(where, *_kill_mid_reply(stack, port, version, finder, 100)[:2]))
+
+    with envint_instance(stack, "kill-apache", reply_buffer_max="64m") as inst:
+        ap = stack.start_apache("proxy", name="apache-cut-proxy",
+                                envint_conf={"listen": "unix:" + inst.app_sock})
+        try:
+            for version in (b"HTTP/1.1", b"HTTP/1.0"):
+                worker = inst.worker_pids()[0]
+                both("mod_proxy_fcgi " + version.decode(), ap.http_port, worker)
+                wait_for(lambda: len(inst.worker_pids()) == 1 and worker not in inst.worker_pids(),
+                         20, "the worker to be replaced")
+        finally:
+            ap.stop()
+    ap = stack.start_apache("fcgid", name="apache-cut-fcgid",
+                            envint_conf={"reply_buffer_max": "64m"})
+    try:
+        binary = ap.path("envint")
+        for version in (b"HTTP/1.1", b"HTTP/1.0"):
+            both("mod_fcgid " + version.decode(), ap.http_port, lambda: _envint_procs(binary))
+    finally:
+        ap.stop()
+    problems = [p for p in problems if p is not None]
+    check(not problems, "\n".join(problems))
