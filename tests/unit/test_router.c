@@ -460,6 +460,110 @@ static void test_dispatch_write_fails(void **state)
 	arena_reset(a);
 }
 
+/* The status page at status_path: no token, GET and HEAD, JSON or the
+ * Prometheus text with its own head; one trailing slash; 405 and 400 as
+ * on every route; off, a 404. */
+static void test_status_path(void **state)
+{
+	struct arena *a = *state;
+	struct req r;
+
+	strcpy(cfg.status_path, "/envint-status");
+	dispatch(a, M_GET, "GET", "/envint-status", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(out, "\r\n\r\n{\"workers\":{\"total\":"));
+	arena_reset(a);
+	dispatch(a, M_GET, "GET", "/envint-status/", &r);
+	assert_int_equal(r.status, 200);
+	arena_reset(a);
+
+	memset(&r, 0, sizeof(r));
+	dispatch(a, M_OTHER, "x", "/x", &r);	/* reset the buffer */
+	arena_reset(a);
+	{
+		struct req q;
+		const char *body;
+		char len[48];
+
+		memset(&q, 0, sizeof(q));
+		q.arena = a;
+		q.cfg = &cfg;
+		q.write = buf_write;
+		q.method = M_GET;
+		q.method_name = "GET";
+		q.path = "/envint-status";
+		q.query = "format=prometheus";
+		q.content_length = -1;
+		snprintf(q.id, sizeof(q.id), "%s", "test-req-1");
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 200);
+		assert_non_null(strstr(out, "Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4; "
+					    "charset=utf-8\r\nCache-Control: no-store\r\n"
+					    "X-Request-Id: test-req-1\r\nContent-Length: "));
+		body = strstr(out, "\r\n\r\n") + 4;
+		snprintf(len, sizeof(len), "Content-Length: %zu\r\n", strlen(body));
+		assert_non_null(strstr(out, len));
+		assert_non_null(strstr(body, "# TYPE envint_requests_total counter\n"));
+		assert_non_null(strstr(body, "envint_requests_total{class=\"5xx\"} 0\n"));
+		assert_int_equal(q.bytes, strlen(body));
+		arena_reset(a);
+		q.status = 0;
+		q.head_only = true;	/* what dispatch sets for HEAD */
+		q.method = M_HEAD;
+		q.olen = 0;
+		q.obuf = NULL;
+		q.bytes = 0;
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 200);
+		assert_non_null(strstr(out, len));	/* GET's length, no body */
+		assert_string_equal(strstr(out, "\r\n\r\n"), "\r\n\r\n");
+		arena_reset(a);
+
+		q.status = 0;
+		q.head_only = false;
+		q.method = M_GET;
+		q.query = "format=xml";
+		q.obuf = NULL;
+		q.olen = 0;
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 400);
+		assert_non_null(strstr(out, "\"path\":\"format\""));
+		arena_reset(a);
+	}
+	dispatch(a, M_POST, "POST", "/envint-status", &r);
+	assert_int_equal(r.status, 405);
+	assert_non_null(strstr(out, "\r\nAllow: GET, HEAD\r\n"));
+	arena_reset(a);
+	dispatch(a, M_GET, "GET", "/envint-statusX", &r);
+	assert_int_equal(r.status, 404);
+	arena_reset(a);
+	cfg.status_path[0] = '\0';
+	dispatch(a, M_GET, "GET", "/envint-status", &r);
+	assert_int_equal(r.status, 404);
+	arena_reset(a);
+}
+
+/* A status_path may not shadow a route of the table. */
+static void test_path_free(void **state)
+{
+	static const char *const taken[] = {
+		"/healthz", "/healthz/", "/environment-integration", "/environment-integration/x",
+	};
+	static const char *const free_[] = {
+		"/envint-status", "/healthzz", "/environment-integration/x/y", "/environment",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		assert_false(router_path_free(taken[i]));
+	for (size_t i = 0; i < sizeof(free_) / sizeof(free_[0]); i++)
+		assert_true(router_path_free(free_[i]));
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -478,6 +582,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dispatch_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_header_is_500, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_path, setup, teardown),
+		cmocka_unit_test(test_path_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
