@@ -30,7 +30,9 @@ struct ei_row {
 		bool is_beta;
 		unsigned char team_id[16];
 		MYSQL_TIME created_at, updated_at;
-		struct text installed;	/* n/16 environment ids, sorted */
+		struct text installed;	/* bit env_no set for each environment
+					 * of the row's team holding it (byte
+					 * env_no / 8, bit env_no % 8) */
 	} integration;
 	struct {
 		unsigned char id[16];

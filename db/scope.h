@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct scope {
 	unsigned char team_id[16];	/* the token's team */
@@ -16,6 +17,9 @@ struct scope {
 	unsigned char (*envs)[16];	/* sorted; valid for the request: in its
 					 * arena, or the worker's token cache's
 					 * (app/http/auth.c) after a cache hit */
+	uint32_t *env_nos;		/* env_nos[i]: envs[i]'s number in its team,
+					 * its bit in integration_install
+					 * (db/migrations/0003); same lifetime */
 };
 
 #endif

@@ -12,10 +12,10 @@
  *
  * The columns of an environment integration response, in the order of
  * db/envint_db.c's column table. One parameter: the caller's team (whose
- * secrets). installed_environment is integration_install's list for the
- * row's own team (db/migrations/0002): every environment of that team the
- * integration is installed in, sorted; an environment token's narrower
- * view is applied when the response is written (handlers/envint_json.c).
+ * secrets). installed_environment comes from integration_install's bitmap
+ * for the row's own team (db/migrations/0003): a bit for every environment
+ * of that team the integration is installed in, which the caller's scope
+ * turns into ids when the response is written (handlers/envint_json.c).
  * LEFT JOIN: a missing entry must not hide the row.
  */
 #define EI_SELECT_WITH(ov) \
@@ -24,7 +24,7 @@
 	" i.name, i.category, i.is_beta," \
 	" IF(i.team_id = ?, i.config, i.config_public), i.team_id, i.sharing," \
 	" i.created_at, i.updated_at," \
-	" ii.environment_ids," \
+	" ii.env_bits," \
 	" t.id, t.name, t.domain, t.logo, t.is_verified, t.is_white_label," \
 	" t.tos_link, t.allow_impersonation, t.created_at, t.updated_at" \
 	" FROM environment_integration ei" \
@@ -44,7 +44,7 @@ const char ei_select_sql[] = EI_SELECT;
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "auth_token",	/* STMT_AUTH_TOKEN: one row per environment the token sees */
-	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id"
+	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id, e.env_no"
 	  " FROM api_token tk"
 	  " LEFT JOIN environment e ON e.team_id = tk.team_id"
 	  "  AND (tk.environment_id IS NULL OR e.id = tk.environment_id)"

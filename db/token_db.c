@@ -6,10 +6,11 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 			    const unsigned char selector[8],
 			    unsigned char hash[32], struct scope *scope)
 {
-	MYSQL_BIND p[1], res[4];
+	MYSQL_BIND p[1], res[5];
 	unsigned long sel_len = 8, hash_len = 32, team_len = 16, tenv_len = 16, env_len = 16;
 	my_bool tenv_null = 0, env_null = 0;
 	unsigned char team[16], tenv[16], env[16];
+	uint32_t env_no = 0;
 	MYSQL_STMT *st = NULL;
 	enum db_err rc;
 	size_t cap = 0;
@@ -26,6 +27,10 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 	bind_bin(&res[3], env, &env_len);
 	res[3].buffer_length = 16;
 	res[3].is_null = &env_null;
+	memset(&res[4], 0, sizeof(res[4]));
+	res[4].buffer_type = MYSQL_TYPE_LONG;
+	res[4].buffer = &env_no;
+	res[4].is_unsigned = 1;
 
 	rc = db_exec(db, STMT_AUTH_TOKEN, p, res, &st);
 	if (rc != DB_OK)
@@ -40,14 +45,17 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 				memcpy(scope->env_id, tenv, 16);
 			cap = mysql_stmt_num_rows(st);
 			scope->envs = arena_alloc(a, (cap ? cap : 1) * 16);
-			if (scope->envs == NULL) {
+			scope->env_nos = arena_alloc(a, (cap ? cap : 1) * sizeof(uint32_t));
+			if (scope->envs == NULL || scope->env_nos == NULL) {
 				rc = DB_ERR;
 				break;
 			}
 			rc = DB_OK;
 		}
-		if (!env_null && scope->n_envs < cap)
+		if (!env_null && scope->n_envs < cap) {
+			scope->env_nos[scope->n_envs] = env_no;
 			memcpy(scope->envs[scope->n_envs++], env, 16);
+		}
 	}
 	if (f < 0)
 		rc = DB_ERR;

@@ -1,6 +1,6 @@
 #include "handlers/envint_json.h"
 
-#include <string.h>
+#include <stdint.h>
 
 #include "app/http/jsonw.h"
 
@@ -82,8 +82,8 @@ static void put_team(struct req *r, const struct ei_row *row)
 static void put_integration(struct req *r, const struct ei_row *row,
 			    const struct scope *scope)
 {
-	const unsigned char *inst = (const unsigned char *)row->integration.installed.p;
-	size_t j = 0;	/* into scope->envs */
+	const unsigned char *bits = (const unsigned char *)row->integration.installed.p;
+	size_t nbits = row->integration.installed.n;
 	bool first = true;
 
 	JW_LIT(r, "{\"id\":");
@@ -105,22 +105,19 @@ static void put_integration(struct req *r, const struct ei_row *row,
 	JW_LIT(r, ",\"updated_at\":");
 	put_time(r, &row->integration.updated_at);
 	JW_LIT(r, ",\"installed_environment\":[");
-	/* The query reads integration_install's list for the row's own
-	 * team; this narrows it to what the token sees (an environment
-	 * token: its own environment) and keeps any other id out. Both
-	 * lists are sorted, so one merge walk does it (a team's list can
-	 * hold hundreds of ids on every row of a page); an id out of order
-	 * would be dropped, never one the token cannot see. */
-	for (size_t i = 0; inst != NULL && i + 16 <= row->integration.installed.n; i += 16) {
-		while (j < scope->n_envs && memcmp(scope->envs[j], inst + i, 16) < 0)
-			j++;
-		if (j == scope->n_envs)
-			break;
-		if (memcmp(scope->envs[j], inst + i, 16) != 0)
+	/* The query reads integration_install's bitmap for the row's own
+	 * team (db/migrations/0003). Walking the environments the token
+	 * sees (sorted by id: the order of the list) and testing each one's
+	 * bit gives exactly what it may see: an environment token only its
+	 * own, and a bit of any other environment is never looked at. */
+	for (size_t j = 0; bits != NULL && j < scope->n_envs; j++) {
+		uint32_t k = scope->env_nos[j];
+
+		if (k / 8 >= nbits || !(bits[k / 8] & (1u << (k % 8))))
 			continue;
 		if (!first)
 			JW_LIT(r, ",");
-		jw_id(r, inst + i);
+		jw_id(r, scope->envs[j]);
 		first = false;
 	}
 	JW_LIT(r, "],\"team\":");

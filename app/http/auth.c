@@ -26,7 +26,7 @@ struct auth_entry {
 	bool used;
 	unsigned char selector[TOKEN_SELECTOR_LEN];
 	unsigned char hash[TOKEN_HASH_LEN];
-	struct scope scope;	/* envs malloc'd */
+	struct scope scope;	/* envs malloc'd, env_nos in the same block */
 	long long expires_ms;
 };
 
@@ -58,14 +58,19 @@ static void cache_put(const unsigned char selector[TOKEN_SELECTOR_LEN],
 {
 	struct auth_entry *e = cache_slot(selector);
 	unsigned char (*envs)[16] = NULL;
+	uint32_t *nos = NULL;
 
 	if (ttl_s == 0)
 		return;
 	if (scope->n_envs > 0) {
-		envs = malloc(scope->n_envs * 16);
+		/* one block: the ids, then their numbers (16-byte slots keep
+		 * the numbers aligned) */
+		envs = malloc(scope->n_envs * (16 + sizeof(uint32_t)));
 		if (envs == NULL)
 			return;	/* no cache entry; nothing else changes */
+		nos = (uint32_t *)(envs + scope->n_envs);
 		memcpy(envs, scope->envs, scope->n_envs * 16);
+		memcpy(nos, scope->env_nos, scope->n_envs * sizeof(uint32_t));
 	}
 	free(e->scope.envs);
 	e->used = true;
@@ -73,6 +78,7 @@ static void cache_put(const unsigned char selector[TOKEN_SELECTOR_LEN],
 	memcpy(e->hash, hash, TOKEN_HASH_LEN);
 	e->scope = *scope;
 	e->scope.envs = envs;
+	e->scope.env_nos = nos;
 	e->expires_ms = now_ms() + (long long)ttl_s * 1000;
 }
 

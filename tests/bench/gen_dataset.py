@@ -6,6 +6,7 @@ to stdout, to be piped into the mariadb client.
          like the seed's example), ~3,000 environment integrations
   large: 4 teams, 400 environments, 300 integrations, ~100,000 installs
          (25,000 per team: a team token's list is 250 pages of 100)
+  large10: large with 10 times the environments (1M installs)
 
 Rows go in with multi-row INSERTs inside one transaction per table, so
 `large` loads in seconds. Ids come from the seeded generator: the same
@@ -18,6 +19,8 @@ import uuid
 SIZES = {
     "small": dict(teams=4, envs_per_team=3, integrations=300, installs_per_env=250),
     "large": dict(teams=4, envs_per_team=100, integrations=300, installs_per_env=250),
+    # large at 10x (tests/bench/load_scaling): 1M installs over 4,000 environments
+    "large10": dict(teams=4, envs_per_team=1000, integrations=300, installs_per_env=250),
 }
 CATEGORIES = ["crm", "helpdesk", "ticketing", "hris", "accounting", "ats", "chat", "storage"]
 BASE_EPOCH = 1609459200  # 2021-01-01T00:00:00Z

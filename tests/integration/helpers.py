@@ -72,18 +72,35 @@ def redact(config):
     return config
 
 
+def install_bitmap(env_nos):
+    """integration_install.env_bits (db/migrations/0003) for environments
+    with these numbers, as hex: bit k in byte k // 8, no trailing zero
+    byte."""
+    if not env_nos:
+        return ""
+    out = bytearray(max(env_nos) // 8 + 1)
+    for k in env_nos:
+        out[k // 8] |= 1 << (k % 8)
+    return out.hex().upper()
+
+
 def install_drift(stack, database="envint"):
-    """Where integration_install (db/migrations/0002) disagrees with the
-    installs themselves: rows (team, integration, stored, recomputed) in hex;
-    [] when it is exact."""
-    return stack.sql_root(
-        "SET SESSION group_concat_max_len = 16777216;"
-        " SELECT HEX(r.team_id), HEX(r.integration_id), HEX(ii.environment_ids), HEX(r.ids) FROM"
-        " (SELECT team_id, integration_id, GROUP_CONCAT(environment_id ORDER BY environment_id"
-        "  SEPARATOR '') AS ids FROM environment_integration GROUP BY team_id, integration_id) r"
-        " LEFT JOIN integration_install ii USING (team_id, integration_id)"
-        " WHERE ii.environment_ids IS NULL OR ii.environment_ids <> r.ids"
-        " UNION ALL SELECT HEX(ii.team_id), HEX(ii.integration_id), HEX(ii.environment_ids), NULL"
-        " FROM integration_install ii WHERE NOT EXISTS (SELECT 1 FROM environment_integration x"
-        "  WHERE x.team_id = ii.team_id AND x.integration_id = ii.integration_id)",
-        database=database).stdout.splitlines()
+    """Where integration_install (db/migrations/0003) disagrees with the
+    installs themselves, recomputed here from the installs and each
+    environment's env_no: rows (team, integration, stored, recomputed) in
+    hex; [] when it is exact."""
+    want = {}
+    for team, integ, no in (line.split("\t") for line in stack.sql_root(
+            "SELECT HEX(ei.team_id), HEX(ei.integration_id), e.env_no"
+            " FROM environment_integration ei JOIN environment e ON e.id = ei.environment_id",
+            database=database).stdout.splitlines()):
+        want.setdefault((team, integ), []).append(int(no))
+    have = {(team, integ): bits for team, integ, bits in (line.split("\t") for line in stack.sql_root(
+        "SELECT HEX(team_id), HEX(integration_id), HEX(env_bits) FROM integration_install",
+        database=database).stdout.splitlines())}
+    drift = []
+    for key in sorted(set(want) | set(have)):
+        w = install_bitmap(want[key]) if key in want else None
+        if have.get(key) != w:
+            drift.append((key[0], key[1], have.get(key), w))
+    return drift

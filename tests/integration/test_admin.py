@@ -156,10 +156,14 @@ def test_cli_rejects_invalid_integration_files(stack):
     check(r.returncode == 2 and "UUID" in r.stderr, r.stderr)
 
 
-def test_migration_0002_fills_integration_install(stack):
-    """A database at schema version 1 with installs: migrating builds
-    integration_install from them (sorted ids), the triggers keep it after
-    that, and re-running the file (as after a failure half-way) is safe."""
+def test_migrations_0002_and_0003_upgrade_installs(stack):
+    """A database at schema version 1 with installs, migrated as it would
+    have been: to version 2 (0002: integration_install as sorted id lists),
+    then with a new install, to version 3 (0003): every environment gets
+    its number in its team in creation order, the lists become bitmaps of
+    those numbers, the triggers keep them after that (and number a new
+    environment), and re-running 0003 (as after a failure half-way) is
+    safe."""
     db = "envint_mig2"
     stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
                    "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
@@ -168,45 +172,76 @@ def test_migration_0002_fills_integration_install(stack):
         shutil.copy(os.path.join(stack.srcdir, "db", "schema.sql"), d)
         out = stack.ctl("--db-name", db, "migrate", "--dir", d)
         check(out.stdout.strip() == "schema version 1", out.stdout + out.stderr)
-        t0 = "'2021-01-01 00:00:00.000'"
-        team, envs = "AA" * 16, ["%02X" % b * 16 for b in (0xE3, 0xE1, 0xE2)]
+        t0, t1 = "'2021-01-01 00:00:00.000'", "'2021-01-02 00:00:00.000'"
+        team, other = "AA" * 16, "BB" * 16
+        # created at t0 in id order E1, E2, E3; E0 a day later: numbers
+        # follow (created_at, id), not the ids alone
+        envs = {e: ("%02X" % b) * 16 for e, b in (("e0", 0xE0), ("e1", 0xE1), ("e2", 0xE2),
+                                                   ("e3", 0xE3))}
+        created = {"e0": t1, "e1": t0, "e2": t0, "e3": t0}
+        want_no = {"e1": 0, "e2": 1, "e3": 2, "e0": 3}
         integs = ["%02X" % b * 16 for b in (0x11, 0x12)]
-        sql = ["INSERT INTO team (id, name, created_at, updated_at) VALUES (UNHEX('%s'), 't', %s, %s);"
-               % (team, t0, t0)]
+        sql = ["INSERT INTO team (id, name, created_at, updated_at) VALUES (UNHEX('%s'), '%s', %s, %s);"
+               % (t, t[:2], t0, t0) for t in (team, other)]
         sql += ["INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES"
-                " (UNHEX('%s'), UNHEX('%s'), 'e%d', %s, %s);" % (e, team, k, t0, t0)
-                for k, e in enumerate(envs)]
+                " (UNHEX('%s'), UNHEX('%s'), '%s', %s, %s);" % (envs[e], team, e, created[e], created[e])
+                for e in sorted(envs)]
+        sql += ["INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES"
+                " (UNHEX('%s'), UNHEX('%s'), 'o', %s, %s);" % ("EF" * 16, other, t0, t0)]
         sql += ["INSERT INTO integration (id, team_id, name, category, config, config_public,"
                 " created_at, updated_at) VALUES (UNHEX('%s'), UNHEX('%s'), 'i%d', 'crm', '{}',"
                 " '{}', %s, %s);" % (i, team, k, t0, t0) for k, i in enumerate(integs)]
-        installs = [(envs[0], integs[0]), (envs[1], integs[0]), (envs[2], integs[0]),
-                    (envs[2], integs[1])]
-        sql += ["INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
-                " created_at, updated_at) VALUES (UNHEX('%032X'), UNHEX('%s'), UNHEX('%s'),"
-                " UNHEX('%s'), %s, %s);" % (k + 1, e, team, i, t0, t0)
-                for k, (e, i) in enumerate(installs)]
+
+        def install(n, env_id, team_id, integ):
+            return ("INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
+                    " created_at, updated_at) VALUES (UNHEX('%032X'), UNHEX('%s'), UNHEX('%s'),"
+                    " UNHEX('%s'), %s, %s);" % (n, env_id, team_id, integ, t0, t0))
+        installs = [("e3", integs[0]), ("e1", integs[0]), ("e0", integs[0]), ("e0", integs[1])]
+        sql += [install(k + 1, envs[e], team, i) for k, (e, i) in enumerate(installs)]
+        sql.append(install(5, "EF" * 16, other, integs[0]))
         stack.sql_root("\n".join(sql), database=db)
+        # version 2, as before
+        os.mkdir(os.path.join(d, "migrations"))
+        shutil.copy(os.path.join(stack.srcdir, "db", "migrations", "0002_integration_install.sql"),
+                    os.path.join(d, "migrations"))
+        out = stack.ctl("--db-name", db, "migrate", "--dir", d)
+        check(out.stdout.strip() == "schema version 2", out.stdout + out.stderr)
+        # an install under version 2's triggers
+        stack.sql_root(install(6, envs["e2"], team, integs[1]), database=db)
         for attempt in range(2):
             out = stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
-            check(out.stdout.strip() == "schema version 2", out.stdout + out.stderr)
-            rows = stack.sql_root("SELECT HEX(integration_id), HEX(environment_ids) FROM"
-                                  " integration_install ORDER BY integration_id",
+            check(out.stdout.strip() == "schema version 3", out.stdout + out.stderr)
+            nos = dict(line.split("\t") for line in stack.sql_root(
+                "SELECT name, env_no FROM environment", database=db).stdout.splitlines())
+            check(nos == dict({e: str(n) for e, n in want_no.items()}, o="0"),
+                  "attempt %d: numbers %r" % (attempt, nos))
+            rows = stack.sql_root("SELECT HEX(team_id), HEX(integration_id), HEX(env_bits) FROM"
+                                  " integration_install ORDER BY team_id, integration_id",
                                   database=db).stdout.split()
-            check(rows == [integs[0], "".join(sorted(envs)), integs[1], envs[2]],
+            # integs[0]: e3 (2), e1 (0), e0 (3) = 0b1101; integs[1]: e0 (3), e2 (1) = 0b1010
+            check(rows == [team, integs[0], "0D", team, integs[1], "0A", other, integs[0], "01"],
                   "attempt %d: %r" % (attempt, rows))
             check(install_drift(stack, db) == [], install_drift(stack, db))
             # as if the file had failed before recording itself
-            stack.sql_root("DELETE FROM schema_version WHERE version = 2", database=db)
-        # the triggers are in place: a new install and an uninstall
-        stack.sql_root("INSERT INTO environment_integration (id, environment_id, team_id,"
-                       " integration_id, created_at, updated_at) VALUES (UNHEX('%032X'),"
-                       " UNHEX('%s'), UNHEX('%s'), UNHEX('%s'), %s, %s);"
-                       " DELETE FROM environment_integration WHERE id = UNHEX('%032X');"
-                       % (9, envs[1], team, integs[1], t0, t0, 1), database=db)
-        rows = stack.sql_root("SELECT HEX(environment_ids) FROM integration_install"
-                              " ORDER BY integration_id", database=db).stdout.split()
-        check(rows == ["".join(sorted(envs[1:])), "".join(sorted([envs[1], envs[2]]))], rows)
+            stack.sql_root("DELETE FROM schema_version WHERE version = 3", database=db)
+        stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
+        # the new triggers: a new environment takes the next number, and
+        # an install and an uninstall set and clear single bits
+        stack.sql_root("INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES"
+                       " (UNHEX('%s'), UNHEX('%s'), 'e4', %s, %s);" % ("E4" * 16, team, t0, t0)
+                       + install(9, "E4" * 16, team, integs[1])
+                       + " DELETE FROM environment_integration WHERE id = UNHEX('%032X');" % 3,
+                       database=db)
+        no = stack.sql_root("SELECT env_no FROM environment WHERE name = 'e4'", database=db).stdout
+        check(no.strip() == "4", no)
+        rows = stack.sql_root("SELECT HEX(env_bits) FROM integration_install WHERE team_id ="
+                              " UNHEX('%s') ORDER BY integration_id" % team, database=db).stdout.split()
+        check(rows == ["05", "1A"], rows)
         check(install_drift(stack, db) == [], install_drift(stack, db))
+        # the procedures of 0002 are gone
+        procs = stack.sql_root("SELECT COUNT(*) FROM information_schema.routines"
+                               " WHERE routine_schema = '%s'" % db).stdout.strip()
+        check(procs == "0", procs)
     finally:
         shutil.rmtree(d)
         stack.sql_root("DROP DATABASE IF EXISTS %s" % db)
@@ -304,7 +339,7 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(other.sql("SHOW TABLES") == [], "migrate changed something: %r" % other.sql("SHOW TABLES"))
         other.sql_root("SET GLOBAL log_bin_trust_function_creators = 1")
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 2", r.stdout)
+        check(r.stdout.strip() == "schema version 3", r.stdout)
         nokey = other.sql(
             "SELECT t.TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'envint'"
             " AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c"
@@ -313,6 +348,6 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(nokey == [], "tables without a primary key: %r" % nokey)
         # nothing left to apply: no check needed, nothing printed but the version
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 2", r.stdout)
+        check(r.stdout.strip() == "schema version 3", r.stdout)
     finally:
         other.stop_db()

@@ -1006,7 +1006,7 @@ def test_limit_default_and_clamp(stack):
         check(ids == big["ids"][:lim], "?%s: %d rows" % (q, len(ids)))
         check((body["next_cursor"] is None) == (lim >= 105),
               "?%s: next_cursor %r" % (q, body["next_cursor"]))
-    # installed_environment lists all 105 (1680 bytes of ids in one integration_install entry)
+    # installed_environment lists all 105 (a 14-byte bitmap in one integration_install entry)
     _, body = list_ids(stack, tok, "limit=2")
     for o in body["result"]:
         inst = o["integration"]["installed_environment"]

@@ -1142,7 +1142,8 @@ def test_delete(stack):
 
 # ---------------------------------------------------------------------------
 # installed_environment is kept in integration_install by triggers
-# (db/migrations/0002); these check it stays exact whoever writes.
+# (db/migrations/0003: a bitmap of env_no); these check it stays exact
+# whoever writes.
 
 def test_installed_environment_under_concurrent_installs_and_deletes(stack):
     """Installs and uninstalls of one integration across six environments,
