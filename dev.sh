@@ -29,6 +29,7 @@ PACKAGES=(
 	libcmocka-dev
 	mariadb-server mariadb-client nginx python3 curl
 	galera-4 rsync
+	apache2 libapache2-mod-fcgid spawn-fcgi
 	clang libclang-rt-14-dev sqlmap wrk
 )
 

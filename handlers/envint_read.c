@@ -37,39 +37,51 @@ void envint_get(struct req *r)
 	ei_reply_object(r, 200, &row);
 }
 
-/* GET /environment-integration: one page, streamed row by row into
- * {"result": [...], "next_cursor": "..." | null, "limit": n}. The query
- * asks for limit + 1 rows: the extra one only says that a next page
- * exists, and the cursor is the last row shown. */
+/* GET /environment-integration: one page, row by row into
+ * {"result": [...], "next_cursor": "..." | null, "limit": n}, gathered in
+ * the reply buffer (its Content-Length goes first). The query asks for
+ * limit + 1 rows: the extra one only says that a next page exists, and the
+ * cursor is the last row shown. A page whose body would pass
+ * reply_buffer_max ends before the row that passes it, with a cursor to
+ * it: fewer than `limit` rows, as API.md allows (a page holds at least one
+ * row, however long). HEAD builds the page too, for its length. */
 void envint_list(struct req *r)
 {
 	struct ei_list_query q;
 	struct ei_page *page = NULL;
 	struct ei_row row, peek;
-	size_t n = 0;
-	bool more = false;
+	struct cursor last = { 0, { 0 } };
+	size_t n = 0, max = r->cfg->reply_buffer_max;
+	bool more = false, full = false;
 	enum db_err rc;
 	int got = 0;
 
 	if (query_or_reply(r, FILTER_LIST, &q) < 0)
 		return;
-	if (r->head_only)	/* the same status and headers; no rows leave */
-		q.limit = 1;
 	rc = db_ei_list(r->db, r->arena, &r->scope, &q, &page);
 	if (rc != DB_OK) {
 		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
 	}
-	if (req_begin(r, 200) < 0 || r->head_only)
+	if (req_begin(r, 200) < 0)
 		goto out;
 	JW_LIT(r, "{\"result\":[");
 	while (n < q.limit && (got = db_ei_page_next(page, &row)) == 1) {
+		size_t mark = req_body_len(r);
+
 		if (n > 0)
 			JW_LIT(r, ",");
 		envint_json(r, &row, &r->scope);
+		if (n > 0 && req_body_len(r) > max) {
+			req_body_cut(r, mark);	/* this row opens the next page */
+			full = true;
+			break;
+		}
+		last.created_us = db_time_us(&row.created_at);
+		memcpy(last.id, row.id, 16);
 		n++;
 	}
-	if (n == q.limit)
+	if (!full && n == q.limit)
 		got = db_ei_page_next(page, &peek);
 	if (got < 0) {
 		/* A 503 if nothing has left yet; past that, the connection is
@@ -79,14 +91,12 @@ void envint_list(struct req *r)
 			req_reply_db(r, DB_UNAVAILABLE, NULL);
 		goto out;
 	}
-	more = n == q.limit && got == 1;
+	more = full || (n == q.limit && got == 1);
 	JW_LIT(r, "],\"next_cursor\":");
 	if (more) {
-		struct cursor c = { db_time_us(&row.created_at), { 0 } };
 		char text[CURSOR_STR_LEN + 1];
 
-		memcpy(c.id, row.id, 16);
-		cursor_encode(&c, text);
+		cursor_encode(&last, text);
 		jw_str(r, text, CURSOR_STR_LEN);
 	} else {
 		JW_LIT(r, "null");

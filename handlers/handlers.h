@@ -25,6 +25,7 @@ void ei_reply_object(struct req *r, int status, const struct ei_row *row);
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q);
 
 void healthz_get(struct req *r);	/* GET /healthz */
+void status_get(struct req *r);		/* GET status_path: the pool's scoreboard */
 void envint_list(struct req *r);	/* GET /environment-integration */
 void envint_get(struct req *r);		/* GET /environment-integration/{id} */
 void envint_post(struct req *r);	/* POST /environment-integration */

@@ -14,14 +14,20 @@ int ei_id_or_reply(struct req *r, unsigned char id[16])
 	return -1;
 }
 
+static void object_json(struct req *r, const void *row)
+{
+	envint_json(r, row, &r->scope);
+}
+
 void ei_reply_object(struct req *r, int status, const struct ei_row *row)
 {
 	char etag[ETAG_MAX];
 
 	etag_format(row->version, etag);
 	req_header(r, "ETag", etag);
-	if (req_begin(r, status) == 0)
-		envint_json(r, row, &r->scope);
+	/* an object can be megabytes (its override): past reply_buffer_max
+	 * it is counted, then streamed, rather than held twice */
+	req_reply_sized(r, status, object_json, row);
 }
 
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q)

@@ -1,12 +1,13 @@
 /*
  * Static functions, in order: key_find, parse_ull, parse_size, parse_bool,
- * trim.
+ * trim, status_path_ok.
  */
 #include "app/base/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static const struct ckey keys[] = {
 	{ "listen", CT_STR, F(listen), 0, 0, "" },
 	{ "listen_mode", CT_MODE, F(listen_mode), 0, 07777, "0660" },
 	{ "listen_backlog", CT_UINT, F(listen_backlog), 1, 65535, "128" },
-	{ "workers", CT_UINT, F(workers), 1, 256, "2" },
+	{ "workers", CT_UINT, F(workers), 0, 256, "2" },
 	{ "max_requests", CT_UINT, F(max_requests), 0, UINT_MAX, "0" },
 	{ "grace_seconds", CT_UINT, F(grace_seconds), 1, 3600, "30" },
 	{ "pidfile", CT_STR, F(pidfile), 0, 0, "" },
@@ -59,8 +60,13 @@ static const struct ckey keys[] = {
 	{ "json_depth_max", CT_UINT, F(json_depth_max), 2, 127, "64" },
 	{ "page_default", CT_UINT, F(page_default), 1, 100000, "100" },
 	{ "page_max", CT_UINT, F(page_max), 1, 100000, "1000" },
+	{ "reply_buffer_max", CT_SIZE, F(reply_buffer_max), 65536, 1ULL << 30, "8m" },
 	{ "log_level", CT_LEVEL, F(log_level), 0, 0, "info" },
 	{ "log_syslog", CT_BOOL, F(log_syslog), 0, 1, "no" },
+	/* issue 17: logs without a terminal, the pool status page */
+	{ "log_file", CT_STR, F(log_file), 0, 0, "" },
+	{ "status_path", CT_STR, F(status_path), 0, 0, "" },
+	{ "slow_ms", CT_UINT, F(slow_ms), 0, 3600000, "1000" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -258,6 +264,21 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* A status_path goes into the rendered sites (a regex, a Location) and is
+ * compared with the decoded path: "/" and letters, digits, "-", "_", "."
+ * only, no "//", no "/" at its end. */
+static bool status_path_ok(const char *p)
+{
+	if (p[0] == '\0')
+		return true;	/* off */
+	if (p[0] != '/' || p[1] == '\0' || p[strlen(p) - 1] == '/' || strstr(p, "//") != NULL)
+		return false;
+	for (; *p; p++)
+		if (!isalnum((unsigned char)*p) && strchr("/-_.", *p) == NULL)
+			return false;
+	return true;
+}
+
 int config_check(const struct config *c, char *err, size_t errlen)
 {
 	struct hostport nodes[HOSTLIST_MAX];
@@ -272,6 +293,11 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	if (c->page_default > c->page_max) {
 		snprintf(err, errlen, "'page_default' (%u) must not exceed 'page_max' (%u)",
 			 c->page_default, c->page_max);
+		return -1;
+	}
+	if (!status_path_ok(c->status_path)) {
+		snprintf(err, errlen, "'status_path' must be empty (off) or a path like "
+			 "/envint-status: '/', letters, digits, '-', '_', '.', not ending in '/'");
 		return -1;
 	}
 	return 0;

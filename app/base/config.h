@@ -13,7 +13,8 @@ struct config {
 	char listen[256];	/* "host:port", "unix:/path" or "" = inherit fd 0 */
 	unsigned listen_mode;	/* permissions of a unix socket */
 	unsigned listen_backlog;
-	unsigned workers;
+	unsigned workers;	/* 0: serve in this process, no fork
+				 * (mod_fcgid: one request per process) */
 	unsigned max_requests;	/* a worker exits after this many; 0 = never */
 	unsigned grace_seconds;	/* SIGTERM: wait this long, then SIGKILL */
 	char pidfile[256];
@@ -38,9 +39,19 @@ struct config {
 	unsigned json_depth_max;
 	unsigned page_default;
 	unsigned page_max;
+	size_t reply_buffer_max;	/* a list page's body stops growing past
+					 * this (app/http/req.h); an object's
+					 * longer body is streamed instead */
 
 	enum log_level log_level;
 	unsigned log_syslog;	/* 0 or 1 */
+
+	/* issue 17: logs without a terminal, the pool status page */
+	char log_file[256];	/* "" = stderr as inherited; else appended to,
+				 * and reopened on SIGUSR1 and SIGHUP */
+	char status_path[128];	/* "" = no status page */
+	unsigned slow_ms;	/* a request slower than this is counted and
+				 * logged with its database time; 0 = off */
 };
 
 /* Fills `c` with the documented defaults. */

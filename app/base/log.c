@@ -1,5 +1,7 @@
 #include "app/base/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 static enum log_level threshold = LL_INFO;
 static int to_syslog;
+static char file_path[256];	/* log_file; "" = stderr as inherited */
 
 static const struct {
 	const char *name;
@@ -29,6 +32,54 @@ void log_setup(enum log_level level, int use_syslog, const char *ident)
 	else if (!use_syslog && to_syslog)
 		closelog();
 	to_syslog = use_syslog;
+}
+
+/* Opens file_path for appending and puts it on fd 2. Only open, dup2 and
+ * close: safe in a signal handler. 0, or -1 with errno set (fd 2 is then
+ * unchanged). */
+static int open_on_stderr(void)
+{
+	int fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (fd == STDERR_FILENO)
+		return 0;	/* fd 2 was closed: it is the file now */
+	if (dup2(fd, STDERR_FILENO) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int log_file_open(const char *path, char *err, size_t errlen)
+{
+	if (strlen(path) >= sizeof(file_path)) {
+		snprintf(err, errlen, "log_file: path too long");
+		return -1;
+	}
+	memcpy(file_path, path, strlen(path) + 1);
+	if (file_path[0] == '\0')
+		return 0;
+	if (open_on_stderr() < 0) {
+		snprintf(err, errlen, "log_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int log_reopen(void)
+{
+	int e = errno, rc = 0;
+
+	if (file_path[0] != '\0')
+		rc = open_on_stderr();
+	errno = e;
+	return rc;
 }
 
 int log_level_parse(const char *s, enum log_level *out)

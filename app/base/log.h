@@ -1,5 +1,6 @@
 /*
- * Logging: one line per event, to stderr (default) or syslog. Every line
+ * Logging: one line per event, to stderr (default; log_file puts a file
+ * there) or syslog. Every line
  * carries the pid; request-scoped lines carry the request id. Never log
  * secrets (tokens, passwords, override bodies).
  */
@@ -18,6 +19,17 @@ enum log_level {
 
 /* Sets the threshold and the target; `ident` names the program in syslog. */
 void log_setup(enum log_level level, int use_syslog, const char *ident);
+
+/* log_file: appends every line (and anything else written to stderr:
+ * libraries, sanitizers) to `path` by putting it on fd 2; "" keeps the
+ * stderr the process inherited. 0, or -1 with a message in err (the old
+ * stderr stays). Children inherit the descriptor across fork. */
+int log_file_open(const char *path, char *err, size_t errlen);
+
+/* Reopens the log_file (after logrotate moved it), keeping errno: safe to
+ * call from a signal handler. A no-op without a log_file. 0, or -1 when
+ * the file cannot be opened (lines then still go to the old one). */
+int log_reopen(void);
 
 /* Parses "error", "warn", "info" or "debug". Returns 0, or -1 if unknown. */
 int log_level_parse(const char *s, enum log_level *out);

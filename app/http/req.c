@@ -1,10 +1,12 @@
 /*
  * Static functions, in order: fcgx_write, fcgx_read, id_is_plain,
- * decode_path, hand_over, out, write_head, begin_lost_header, gen_print,
- * gen_free.
+ * decode_path, reply_max, set_room, hand_over, reserve, buffer_out,
+ * flush_stream, stream_out, format_head, settle_500, send_buffered,
+ * gen_print, gen_free.
  */
 #include "app/http/req.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,9 +178,36 @@ int req_header(struct req *r, const char *name, const char *value)
 	return 0;
 }
 
+/* The reply buffer: one per worker (a worker is a process), reused
+ * request after request. It grows to the largest body buffered; one grown
+ * past shrink_above is given back at the next request. */
+static struct {
+	char *p;
+	size_t cap;
+} rbuf;
+
+static size_t reply_max(const struct req *r)
+{
+	return r->cfg != NULL ? r->cfg->reply_buffer_max : 8u << 20;
+}
+
+/* Where req_write's inline path may fill obuf to: all of the buffer while
+ * streaming; in a buffered body no further than out_limit; nothing while
+ * counting or sealed (the slow path then decides). */
+static void set_room(struct req *r)
+{
+	size_t room = r->obuf != NULL ? rbuf.cap : 0;
+
+	if (r->sealed || r->out_mode == REQ_OUT_COUNT)
+		room = r->olen;
+	else if (r->out_mode == REQ_OUT_BUFFER && r->out_limit != 0 && r->out_limit < room)
+		room = r->out_limit;
+	r->oroom = room < r->olen ? r->olen : room;
+}
+
 /* Every byte leaves the process here; after that a reply can no longer
- * be withdrawn (req_retract). A capped reply (the head alone of a HEAD
- * reply; a 500 that replaced a reply) drops what comes past its length. */
+ * be withdrawn (req_retract). A capped reply (the head alone of a
+ * streamed HEAD reply) drops what comes past its length. */
 static int hand_over(struct req *r, const void *p, size_t n)
 {
 	r->handed = true;
@@ -190,29 +219,90 @@ static int hand_over(struct req *r, const void *p, size_t n)
 	return r->write(r, p, n);
 }
 
-/* Appends to the reply buffer; big pieces go straight through. */
-static int out(struct req *r, const void *p, size_t n)
+/* The buffer holds at least `need` bytes; -1 when memory ran out. */
+static int reserve(struct req *r, size_t need)
 {
-	if (r->obuf == NULL) {
-		r->obuf = arena_alloc(r->arena, REQ_OBUF_SIZE);
-		if (r->obuf == NULL)	/* no buffer: unbuffered, still correct */
-			return hand_over(r, p, n);
+	size_t cap = rbuf.cap > 0 ? rbuf.cap : REQ_OBUF_SIZE;
+	char *p;
+
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (cap != rbuf.cap) {
+		if ((p = realloc(rbuf.p, cap)) == NULL)
+			return -1;
+		rbuf.p = p;
+		rbuf.cap = cap;
 	}
-	if (r->olen + n > REQ_OBUF_SIZE && req_flush(r) < 0)
+	r->obuf = rbuf.p;
+	set_room(r);
+	return 0;
+}
+
+/* Bytes of a buffered body: past out_limit (or memory) the body is given
+ * up and marked overflowed; req_reply_sized then streams it instead. */
+static int buffer_out(struct req *r, const void *p, size_t n)
+{
+	if (r->overflow)
+		return 0;
+	if ((r->out_limit != 0 && n > r->out_limit - r->olen) || reserve(r, r->olen + n) < 0) {
+		r->overflow = true;
+		r->sealed = true;	/* nothing more is kept */
+		set_room(r);
+		return 0;
+	}
+	memcpy(r->obuf + r->olen, p, n);
+	r->olen += n;
+	return 0;
+}
+
+/* Streaming: hands over what the buffer holds. */
+static int flush_stream(struct req *r)
+{
+	size_t n = r->olen;
+
+	r->olen = 0;
+	return n > 0 ? hand_over(r, r->obuf, n) : 0;
+}
+
+/* Bytes of a streamed reply: handed over in buffer-sized pieces. */
+static int stream_out(struct req *r, const void *p, size_t n)
+{
+	if (r->olen + n > rbuf.cap && flush_stream(r) < 0)
 		return -1;
-	if (n >= REQ_OBUF_SIZE)
+	if (n >= rbuf.cap)
 		return hand_over(r, p, n);
 	memcpy(r->obuf + r->olen, p, n);
 	r->olen += n;
 	return 0;
 }
 
-int req_flush(struct req *r)
+int req_write_slow(struct req *r, const void *p, size_t n)
 {
-	size_t n = r->olen;
+	if (r->sealed)
+		return 0;	/* settled: a 500 that replaced the reply */
+	r->bytes += n;
+	switch (r->out_mode) {
+	case REQ_OUT_COUNT:
+		return 0;
+	case REQ_OUT_STREAM:
+		return stream_out(r, p, n);
+	case REQ_OUT_BUFFER:
+	default:
+		return buffer_out(r, p, n);
+	}
+}
 
-	r->olen = 0;
-	return n > 0 ? hand_over(r, r->obuf, n) : 0;
+size_t req_body_len(const struct req *r)
+{
+	return r->out_mode == REQ_OUT_BUFFER ? r->olen : 0;
+}
+
+void req_body_cut(struct req *r, size_t len)
+{
+	if (r->out_mode == REQ_OUT_BUFFER && len <= r->olen) {
+		r->bytes -= r->olen - len;
+		r->olen = len;
+	}
 }
 
 bool req_retract(struct req *r)
@@ -221,13 +311,19 @@ bool req_retract(struct req *r)
 		req_abort(r);
 		return false;
 	}
+	r->out_mode = REQ_OUT_BUFFER;
+	r->out_limit = 0;
 	r->olen = 0;
+	r->overflow = false;
+	r->sealed = false;
 	r->status = 0;
 	r->bytes = 0;
 	r->headers = NULL;
 	r->headers_len = 0;
 	r->headers_failed = false;
 	r->capped = false;
+	r->out_type = NULL;
+	set_room(r);
 	return true;
 }
 
@@ -236,56 +332,151 @@ void req_abort(struct req *r)
 	r->abort = true;
 }
 
-/* Writes the status line and headers. With `cap`, the reply is capped at
- * them and `body` bytes more (hand_over drops the rest). 0 or -1. */
-static int write_head(struct req *r, int status, bool cap, size_t body)
+/* The status line and headers, Content-Length included, into `head`
+ * (the extra headers follow it separately). Its length. */
+static size_t format_head(const struct req *r, char *head, size_t size, size_t body)
 {
-	char head[256];
-	int n;
+	int n = snprintf(head, size,
+			 "Status: %d %s\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
+			 r->status, http_reason(r->status),
+			 r->out_type != NULL ? r->out_type : "application/json", body, r->id);
 
-	r->status = status;
-	n = snprintf(head, sizeof(head),
-		     "Status: %d %s\r\nContent-Type: application/json\r\n"
-		     "Cache-Control: no-store\r\nX-Request-Id: %s\r\n",
-		     status, http_reason(status), r->id);
-	if (cap) {
-		r->capped = true;
-		r->cap_left = (size_t)n + r->headers_len + 2 + body;
-	}
-	if (out(r, head, (size_t)n) < 0 ||
-	    (r->headers_len && out(r, r->headers, r->headers_len) < 0))
-		return -1;
-	return out(r, "\r\n", 2);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
-/* A header could not be added: a 500 goes out in place of the reply
- * meant, and nothing the handler writes after it. */
-static int begin_lost_header(struct req *r)
+/* A header could not be added, or memory ran out for the body: a 500
+ * with a fixed body is the reply, and nothing the handler writes after. */
+static void settle_500(struct req *r)
 {
 	static const char body[] = "{\"statusCode\":500,\"error\":\"Internal Server Error\","
 				   "\"message\":\"out of memory\"}";
-	size_t blen = r->head_only ? 0 : sizeof(body) - 1;
 
-	log_error("req %s: out of memory for a response header", r->id);
+	r->status = 500;
+	r->out_type = NULL;
 	r->headers_len = 0;
-	if (write_head(r, 500, true, blen) == 0)
-		(void)out(r, body, blen);
-	return -1;
+	r->out_mode = REQ_OUT_BUFFER;
+	r->out_limit = 0;
+	r->overflow = false;
+	r->olen = 0;
+	r->bytes = 0;
+	r->sealed = false;
+	if (reserve(r, sizeof(body)) < 0)
+		r->obuf = (char *)body;	/* no buffer at all: read only, sealed below */
+	else
+		memcpy(r->obuf, body, sizeof(body) - 1);
+	r->olen = sizeof(body) - 1;
+	r->bytes = r->olen;
+	r->sealed = true;
+	set_room(r);
 }
 
 int req_begin(struct req *r, int status)
 {
 	if (r->status != 0)
 		return -1;	/* a second head would corrupt the reply */
-	if (r->headers_failed)
-		return begin_lost_header(r);
-	return write_head(r, status, r->head_only, 0);	/* HEAD: the head alone */
+	if (r->headers_failed) {
+		log_error("req %s: out of memory for a response header", r->id);
+		settle_500(r);
+		return -1;
+	}
+	r->status = status;
+	r->out_mode = REQ_OUT_BUFFER;
+	r->out_limit = 0;
+	if (r->obuf == NULL && reserve(r, REQ_OBUF_SIZE) < 0)
+		r->overflow = true;	/* req_flush answers 500 */
+	set_room(r);
+	return 0;
 }
 
-int req_write_slow(struct req *r, const void *p, size_t n)
+/* Sends a buffered reply: the head with the body's length, the body. */
+static int send_buffered(struct req *r)
 {
-	r->bytes += n;
-	return out(r, p, n);
+	char head[256];
+	size_t n;
+
+	if (r->overflow) {	/* memory ran out on a body meant to be buffered */
+		log_error("req %s: out of memory for the reply", r->id);
+		settle_500(r);
+	}
+	n = format_head(r, head, sizeof(head), r->olen);
+	if (hand_over(r, head, n) < 0 ||
+	    (r->headers_len > 0 && hand_over(r, r->headers, r->headers_len) < 0) ||
+	    hand_over(r, "\r\n", 2) < 0)
+		return -1;
+	return r->head_only || r->olen == 0 ? 0 : hand_over(r, r->obuf, r->olen);
+}
+
+int req_flush(struct req *r)
+{
+	int rc = 0;
+
+	if (r->sent)
+		return 0;
+	if (r->out_mode == REQ_OUT_STREAM) {
+		rc = flush_stream(r);
+		r->sent = true;
+	} else if (r->status == 0) {
+		rc = r->olen > 0 ? hand_over(r, r->obuf, r->olen) : 0;	/* no reply begun */
+		r->olen = 0;
+	} else {
+		rc = send_buffered(r);
+		r->olen = 0;
+		r->sent = true;
+	}
+	if (rbuf.cap > reply_max(r) + REQ_OBUF_SIZE) {	/* a long row grew it */
+		free(rbuf.p);
+		rbuf.p = NULL;
+		rbuf.cap = 0;
+		r->obuf = NULL;
+	}
+	set_room(r);
+	return rc;
+}
+
+void req_reply_sized(struct req *r, int status, req_gen_fn gen, const void *ctx)
+{
+	char head[256];
+	size_t n, len;
+
+	if (req_begin(r, status) < 0)
+		return;
+	r->out_limit = reply_max(r);
+	set_room(r);
+	gen(r, ctx);
+	r->out_limit = 0;
+	set_room(r);
+	if (!r->overflow)
+		return;
+	/* too long for the buffer: count it, then stream it after a head
+	 * that says how long it is */
+	r->overflow = false;
+	r->sealed = false;
+	r->olen = 0;
+	r->bytes = 0;
+	r->out_mode = REQ_OUT_COUNT;
+	set_room(r);
+	gen(r, ctx);
+	len = (size_t)r->bytes;
+	if (r->obuf == NULL && reserve(r, REQ_OBUF_SIZE) < 0) {
+		settle_500(r);
+		return;
+	}
+	r->out_mode = REQ_OUT_STREAM;
+	set_room(r);
+	n = format_head(r, head, sizeof(head), len);
+	if (r->head_only) {
+		r->capped = true;
+		r->cap_left = n + r->headers_len + 2;
+	}
+	if (stream_out(r, head, n) < 0 ||
+	    (r->headers_len > 0 && stream_out(r, r->headers, r->headers_len) < 0) ||
+	    stream_out(r, "\r\n", 2) < 0)
+		return;
+	r->bytes = 0;
+	set_room(r);
+	gen(r, ctx);
 }
 
 static void gen_print(void *ctx, const char *s, size_t n)

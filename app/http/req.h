@@ -3,8 +3,14 @@
  * Everything here lives in the worker's arena and dies with the request.
  *
  * Replies: a handler either calls one req_reply_* helper, or calls
- * req_json_begin and generates the body itself. Every reply is JSON and
- * carries X-Request-Id.
+ * req_begin (or req_json_begin) and generates the body itself. Every reply
+ * is JSON and carries X-Request-Id and a Content-Length: a reply cut short
+ * (a worker killed, a database lost mid-page) is a short read the client
+ * detects, also over HTTP/1.0 and behind a web server that ends its own
+ * reply cleanly when the backend fails. So the body is gathered in the
+ * worker's reply buffer and leaves, after the head, when the handler
+ * returns (req_flush); an object too long for the buffer is counted, then
+ * streamed (req_reply_sized).
  */
 #ifndef ENVINT_REQ_H
 #define ENVINT_REQ_H
@@ -71,8 +77,21 @@ struct req {
 
 	struct scope scope;		/* set by auth_or_reply */
 
-	char *obuf;			/* reply bytes not yet handed to write */
-	size_t olen;
+	enum req_out {
+		REQ_OUT_BUFFER,		/* the body gathers in obuf (the default) */
+		REQ_OUT_COUNT,		/* bytes are only counted */
+		REQ_OUT_STREAM,		/* the head has gone into obuf, with the
+					 * length counted; bytes flow through */
+	} out_mode;
+	char *obuf;			/* the worker's reply buffer */
+	size_t olen;			/* bytes in it */
+	size_t oroom;			/* req_write's fast path fills it to here */
+	size_t out_limit;		/* REQ_OUT_BUFFER: body bytes it may hold;
+					 * 0 = as many as memory allows */
+	bool overflow;			/* the body passed out_limit (or memory) */
+	bool sealed;			/* the reply is settled: writes are dropped */
+	bool sent;			/* req_flush has sent the reply */
+	const char *out_type;		/* the reply's Content-Type; NULL: JSON */
 	char *headers;			/* extra "Name: value\r\n" lines */
 	size_t headers_len;
 	int status;			/* 0 until the head is written */
@@ -102,26 +121,30 @@ const char *req_param(const struct req *r, const char *name);
  * check. */
 int req_header(struct req *r, const char *name, const char *value);
 
-/* Writes the status line and headers. Safe to call once per request.
- * -1 when the body must not be written: a second call, a client gone, or
- * a latched req_header failure (a 500 has then been sent, and whatever the
- * caller writes after is dropped). For HEAD only the head leaves. */
+/* Sets the reply's status; the head leaves with the body (req_flush).
+ * Safe to call once per request. -1 when the body must not be written: a
+ * second call, or a latched req_header failure (the reply is then a 500,
+ * and whatever the caller writes after is dropped). HEAD: the head alone
+ * leaves, with the Content-Length the body would have had. */
 int req_begin(struct req *r, int status);
 
-/* Reply bytes are gathered in a small buffer and handed to r->write in
- * large pieces (one call per JSON token would dominate a big page).
- * req_flush hands over the rest; router_dispatch calls it at the end. */
+/* Reply bytes are gathered in the worker's reply buffer (grown as needed,
+ * kept for the next request). req_flush sends the reply: the head with
+ * the body's Content-Length, then the body (or, streaming, the rest of
+ * it); router_dispatch calls it at the end. Before any req_begin (unit
+ * tests) it hands over the bytes as they are. */
 int req_write_slow(struct req *r, const void *p, size_t n);
 int req_flush(struct req *r);
 
-#define REQ_OBUF_SIZE 16384
+/* The size the reply buffer starts at, and the piece size of a stream. */
+#define REQ_OBUF_SIZE 65536
 
 /* The common case inline: the bytes fit in the buffer already there (a
  * page of the list makes thousands of these calls, most a few bytes long
  * and of a size the compiler knows). */
 static inline int req_write(struct req *r, const void *p, size_t n)
 {
-	if (r->obuf != NULL && n <= REQ_OBUF_SIZE - r->olen) {
+	if (r->obuf != NULL && n <= r->oroom - r->olen) {
 		memcpy(r->obuf + r->olen, p, n);
 		r->olen += n;
 		r->bytes += n;
@@ -130,7 +153,19 @@ static inline int req_write(struct req *r, const void *p, size_t n)
 	return req_write_slow(r, p, n);
 }
 
-/* A failure after the head: withdraws the reply when none of it has left
+/* The body gathered so far, and cutting it back to an earlier length:
+ * how a list page ends before a row that would pass reply_buffer_max. */
+size_t req_body_len(const struct req *r);
+void req_body_cut(struct req *r, size_t len);
+
+/* Replies with `status` and the body gen writes from ctx: buffered when
+ * it fits in reply_buffer_max, else counted by a first call and streamed
+ * by a second after a head with that Content-Length. gen must write the
+ * same bytes every time it is called. */
+typedef void (*req_gen_fn)(struct req *r, const void *ctx);
+void req_reply_sized(struct req *r, int status, req_gen_fn gen, const void *ctx);
+
+/* A failure after req_begin: withdraws the reply when none of it has left
  * the process yet (the status, headers and body gathered so far are
  * dropped, and a new reply may begin): true. Otherwise marks the request
  * for abort (below) and returns false. */
@@ -141,9 +176,9 @@ bool req_retract(struct req *r);
  * a truncated body never passes for a complete 200. */
 void req_abort(struct req *r);
 
-/* Begins a JSON reply: writes the head, returns a generator that streams
- * into the body (freed with the arena). NULL when out of memory, in which
- * case a 500 has been sent. */
+/* Begins a JSON reply (req_begin), returns a generator that writes the
+ * body (freed with the arena). NULL when out of memory, in which case the
+ * reply is a 500. */
 yajl_gen req_json_begin(struct req *r, int status);
 
 /* Standard reason phrase of an HTTP status ("Not Found"). */

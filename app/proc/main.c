@@ -13,14 +13,17 @@
 
 #include "app/base/config.h"
 #include "app/base/log.h"
+#include "app/base/scoreboard.h"
 #include "app/proc/listen.h"
 #include "app/proc/master.h"
+#include "app/proc/router.h"
 #include "app/proc/site.h"
+#include "app/proc/worker.h"
 
 static struct config_args args;
 static const char *site_template;		/* --render-site */
 static const char *upstreams[16];		/* --upstream, repeated */
-static struct site_args site = { "80", upstreams, 0 };	/* --http-listen, --upstream */
+static struct site_vars site = { "80", upstreams, 0, NULL, NULL, NULL };	/* --http-listen, --upstream */
 
 static void usage(FILE *f)
 {
@@ -34,21 +37,29 @@ static void usage(FILE *f)
 		"  --listen 127.0.0.1:9000 | --listen unix:/run/envint.sock\n"
 		"  --workers 4 --db-socket /run/mysqld/mysqld.sock --log-level debug\n"
 		"Flags win over the file, wherever they stand. Without 'listen', envint\n"
-		"serves on the socket it inherits on fd 0 (mod_fcgid, spawn-fcgi).\n"
+		"serves on the socket it inherits on fd 0 (mod_fcgid, spawn-fcgi);\n"
+		"--workers 0 serves in this one process (mod_fcgid).\n"
 		"See conf/envint.conf.example for all keys.\n"
 		"\n"
-		"--render-site prints a web server site (conf/nginx-envint.conf.in) for\n"
-		"this configuration: upstream, Retry-After and the methods of each route\n"
-		"filled in; the site listens on ADDR (default 80). For a pool of envint\n"
-		"hosts, name each with --upstream (unix:/path or host:port); without it\n"
-		"the upstream is this configuration's 'listen'.\n");
+		"--render-site prints a web server site (conf/nginx-envint.conf.in,\n"
+		"conf/apache-envint.conf.in, conf/apache-fcgid.conf.in) for this\n"
+		"configuration: upstream, Retry-After, the methods of each route and\n"
+		"the status page filled in; the site listens on ADDR (default 80).\n"
+		"For a pool of envint hosts, name each with --upstream (unix:/path or\n"
+		"host:port); without it the upstream is this configuration's 'listen'.\n");
 }
 
 /* Builds the configuration from scratch: defaults, the file, the flags.
  * Also the SIGHUP reload, so a reload sees the same flags. */
 static int load_config(struct config *c, char *err, size_t errlen)
 {
-	return config_build(c, &args, err, errlen);
+	if (config_build(c, &args, err, errlen) < 0)
+		return -1;
+	if (c->status_path[0] != '\0' && !router_path_free(c->status_path)) {
+		snprintf(err, errlen, "'status_path' %s is a route of the API", c->status_path);
+		return -1;
+	}
+	return 0;
 }
 
 /* A flag that takes a value: the value, moving *i past both; NULL (and a
@@ -138,11 +149,19 @@ static int write_pidfile(const char *path)
 	return close(fd);
 }
 
+/* An absolute path, or NULL (freed by the caller). */
+static char *absolute(const char *path)
+{
+	return path != NULL ? realpath(path, NULL) : NULL;
+}
+
 /* --render-site: the template, rendered to stdout. 0, or 2 on failure. */
 static int render_site(const struct config *cfg)
 {
 	FILE *f = fopen(site_template, "r");
 	char *text = NULL, err[256];
+	char *tmpl = NULL, *binary = NULL, *config = NULL, *slash;
+	struct site_vars v = site;
 	size_t n = 0;
 	int rc = 2;
 
@@ -150,10 +169,17 @@ static int render_site(const struct config *cfg)
 		fprintf(stderr, "envint: %s: %s\n", site_template, strerror(errno));
 		return 2;
 	}
+	tmpl = absolute(site_template);
+	v.binary = binary = absolute("/proc/self/exe");
+	v.config = config = absolute(args.path);
+	if (tmpl != NULL && (slash = strrchr(tmpl, '/')) != NULL) {
+		*slash = '\0';
+		v.template_dir = tmpl[0] ? tmpl : "/";
+	}
 	if (fseek(f, 0, SEEK_END) == 0 && (n = (size_t)ftell(f)) < (1u << 20) &&
 	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc(n + 1)) != NULL &&
 	    fread(text, 1, n, f) == n) {
-		if (site_render(text, n, cfg, &site, stdout, err, sizeof(err)) < 0)
+		if (site_render(text, n, cfg, &v, stdout, err, sizeof(err)) < 0)
 			fprintf(stderr, "envint: %s: %s\n", site_template, err);
 		else if (fflush(stdout) != 0)
 			fprintf(stderr, "envint: writing the site: %s\n", strerror(errno));
@@ -163,6 +189,9 @@ static int render_site(const struct config *cfg)
 		fprintf(stderr, "envint: %s: cannot read the template\n", site_template);
 	}
 	free(text);
+	free(tmpl);
+	free(binary);
+	free(config);
 	fclose(f);
 	return rc;
 }
@@ -189,6 +218,12 @@ int main(int argc, char **argv)
 	if (site_template != NULL)
 		return render_site(&cfg);
 	log_setup(cfg.log_level, (int)cfg.log_syslog, "envint");
+	if (log_file_open(cfg.log_file, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 2;
+	}
+	if (cfg.status_path[0] != '\0' && sb_open() < 0)
+		log_error("cannot map the scoreboard; the status page shows zeros");
 
 	if (cfg.listen[0] != '\0') {
 		listen_fd = listen_open(cfg.listen, cfg.listen_mode, cfg.listen_backlog,
@@ -216,7 +251,18 @@ int main(int argc, char **argv)
 	}
 	log_info("envint %s listening on %s", PACKAGE_VERSION,
 		 cfg.listen[0] ? cfg.listen : "inherited fd 0");
-	status = master_run(&cfg, listen_fd, unlink_spec, load_config);
+	if (cfg.workers == 0) {
+		/* The whole pool in this process: under mod_fcgid, which sends
+		 * each process one request at a time and starts more processes
+		 * itself, forked workers would only sit idle. */
+		log_info("serving in this process (workers = 0)");
+		sb_slot_started(0, (long)getpid());
+		status = worker_run(&cfg, listen_fd, 0, false);
+		if (unlink_spec != NULL)
+			listen_unlink(unlink_spec);
+	} else {
+		status = master_run(&cfg, listen_fd, unlink_spec, load_config);
+	}
 	if (cfg.pidfile[0] != '\0')
 		unlink(cfg.pidfile);
 	mysql_library_end();

@@ -18,6 +18,7 @@
 
 #include "app/base/clock.h"
 #include "app/base/log.h"
+#include "app/base/scoreboard.h"
 #include "app/proc/listen.h"
 #include "app/proc/worker.h"
 
@@ -52,7 +53,7 @@ static unsigned gen;
 static bool stopping;
 static long long kill_at_ms;
 
-static volatile sig_atomic_t got_chld, got_term, got_hup, got_alrm;
+static volatile sig_atomic_t got_chld, got_term, got_hup, got_alrm, got_usr1;
 
 static void on_signal(int sig)
 {
@@ -62,10 +63,11 @@ static void on_signal(int sig)
 	case SIGINT: got_term = 1; break;
 	case SIGHUP: got_hup = 1; break;
 	case SIGALRM: got_alrm = 1; break;
+	case SIGUSR1: got_usr1 = 1; break;
 	}
 }
 
-static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGALRM };
+static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGALRM, SIGUSR1 };
 #define NHANDLED (sizeof(handled) / sizeof(handled[0]))
 
 /* Forks a worker into slot i. On fork failure the slot waits and retries. */
@@ -80,9 +82,10 @@ static void spawn(struct config *cfg, int listen_fd, size_t i)
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		for (size_t k = 0; k < NHANDLED; k++)
-			if (handled[k] != SIGTERM)	/* blocked; the worker sets it */
-				sigaction(handled[k], &dfl, NULL);
-		_exit(worker_run(cfg, listen_fd));
+			if (handled[k] != SIGTERM && handled[k] != SIGUSR1)
+				sigaction(handled[k], &dfl, NULL);	/* those two:
+					 * blocked until the worker sets its own */
+		_exit(worker_run(cfg, listen_fd, (unsigned)i, true));
 	}
 	if (pid < 0) {
 		log_error("master: fork: %s", strerror(errno));
@@ -95,6 +98,10 @@ static void spawn(struct config *cfg, int listen_fd, size_t i)
 	s->pid = pid;
 	s->gen = gen;
 	s->started_ms = now_ms();
+	/* A reload forks the new worker into the slot of the one it replaces,
+	 * which may still finish a request there: for that moment the slot
+	 * has two writers, and its busy flag or one count may be off by one. */
+	sb_slot_started((unsigned)i, (long)pid);
 }
 
 static void retire(pid_t pid)
@@ -138,6 +145,7 @@ static void reap(void)
 				s = &slots[i];
 		if (s == NULL)
 			continue;
+		sb_slot_gone((unsigned)(s - slots));
 		describe_exit(st, how, sizeof(how));
 		if (stopping) {
 			s->state = SLOT_EMPTY;
@@ -194,8 +202,10 @@ static void reconcile(struct config *cfg, int listen_fd)
 				break;
 			}
 	for (size_t i = want; i < MAX_SLOTS; i++) {
-		if (slots[i].state == SLOT_RUNNING)
+		if (slots[i].state == SLOT_RUNNING) {
 			retire(slots[i].pid);
+			sb_slot_gone((unsigned)i);
+		}
 		slots[i].state = SLOT_EMPTY;
 	}
 }
@@ -251,8 +261,17 @@ static void reload(struct config *cfg, master_reload_fn fn)
 	if (strcmp(next.listen, cfg->listen) != 0)
 		log_warn("master: 'listen' changes take effect only after a restart");
 	memcpy(next.listen, cfg->listen, sizeof(next.listen));
+	if (next.workers == 0) {
+		log_warn("master: 'workers = 0' (serve in this process) takes effect only "
+			 "after a restart; keeping %u", cfg->workers);
+		next.workers = cfg->workers;
+	}
 	*cfg = next;
 	log_setup(cfg->log_level, (int)cfg->log_syslog, "envint");
+	if (log_file_open(cfg->log_file, err, sizeof(err)) < 0)	/* a reopen too */
+		log_error("master: %s", err);
+	if (cfg->status_path[0] != '\0' && sb_open() < 0)
+		log_error("master: cannot map the scoreboard; the status page shows zeros");
 	gen++;
 	log_info("master: configuration reloaded; replacing workers one by one");
 }
@@ -285,7 +304,7 @@ int master_run(struct config *cfg, int listen_fd, const char *unlink_spec,
 
 			setitimer(ITIMER_REAL, &it, NULL);
 		}
-		if (!got_chld && !got_term && !got_hup && !got_alrm)
+		if (!got_chld && !got_term && !got_hup && !got_alrm && !got_usr1)
 			sigsuspend(&wait_mask);
 		got_alrm = 0;
 		if (got_chld) {
@@ -304,6 +323,14 @@ int master_run(struct config *cfg, int listen_fd, const char *unlink_spec,
 			signal_all(SIGTERM);
 		}
 		got_term = 0;
+		if (got_usr1) {	/* logrotate: this process, then the workers */
+			got_usr1 = 0;
+			if (log_reopen() < 0)
+				log_error("master: reopening the log_file: %s", strerror(errno));
+			else
+				log_info("master: log_file reopened");
+			signal_all(SIGUSR1);
+		}
 		if (got_hup) {
 			got_hup = 0;
 			if (!stopping)

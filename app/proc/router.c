@@ -94,6 +94,35 @@ void router_allow(enum route_id id, char *buf, size_t len)
 	}
 }
 
+bool router_path_free(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (int i = 0; i < ROUTE__MAX; i++) {
+		size_t plen = strlen(routes[i].prefix);
+
+		if (strncmp(path, routes[i].prefix, plen) != 0)
+			continue;
+		if (!routes[i].item && (n == plen || (n == plen + 1 && path[plen] == '/')))
+			return false;
+		if (routes[i].item && n > plen + 1 && path[plen] == '/' &&
+		    strchr(path + plen + 1, '/') == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* The status page's path (status_path), with one trailing slash
+ * tolerated as on every route. */
+static bool is_status_path(const struct req *r)
+{
+	const char *sp = r->cfg->status_path;
+	size_t n = strlen(sp);
+
+	return n > 0 && strncmp(r->path, sp, n) == 0 &&
+	       (r->path[n] == '\0' || (r->path[n] == '/' && r->path[n + 1] == '\0'));
+}
+
 /* Picks the handler, or replies 404 / 405 / 401 itself. */
 static void dispatch(struct req *r)
 {
@@ -103,6 +132,15 @@ static void dispatch(struct req *r)
 	r->head_only = r->method == M_HEAD;	/* any reply to HEAD: no body */
 	if (r->path == NULL) {
 		req_reply_error(r, 404, "no such route");
+		return;
+	}
+	if (r->cfg != NULL && is_status_path(r)) {	/* no token: see API.md */
+		if (r->method == M_GET || r->method == M_HEAD) {
+			status_get(r);
+			return;
+		}
+		req_header(r, "Allow", ROUTER_STATUS_ALLOW);
+		req_reply_error(r, 405, "method not allowed on this route");
 		return;
 	}
 	id = router_match(r->arena, r->path, &r->param);

@@ -1,6 +1,7 @@
 /*
  * The static route table: path, whether it takes an {id} segment, whether
- * it needs a token, and one handler per method.
+ * it needs a token, and one handler per method. Beside it, the pool status
+ * page at the configured status_path (no token), checked first.
  */
 #ifndef ENVINT_ROUTER_H
 #define ENVINT_ROUTER_H
@@ -36,6 +37,14 @@ const struct route *router_route(enum route_id id);
 /* Writes the route's methods as "GET, HEAD, PATCH" into buf (HEAD
  * wherever there is a GET). */
 void router_allow(enum route_id id, char *buf, size_t len);
+
+/* False when `path` is a path of the route table (status_path must not
+ * shadow one). */
+bool router_path_free(const char *path);
+
+/* The Allow of the status page (status_path), which is no row of the table
+ * because its path is configured: GET and its HEAD. */
+#define ROUTER_STATUS_ALLOW "GET, HEAD"
 
 /* Matches r->path, checks the method and the token, and runs the handler;
  * answers 404, 405 (with Allow) or 401 itself. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -13,6 +14,7 @@
 #include "app/base/arena.h"
 #include "app/base/ids.h"
 #include "app/base/log.h"
+#include "app/base/scoreboard.h"
 #include "app/http/auth.h"
 #include "app/http/req.h"
 #include "app/proc/router.h"
@@ -35,7 +37,17 @@ static void on_term(int sig)
 	}
 }
 
-static int install_signals(void)
+/* SIGUSR1 (and SIGHUP when this process is the whole pool): reopen the
+ * log_file here and now. log_reopen is open, dup2 and close, all safe in a
+ * handler, and SA_RESTART leaves a read from the web server or the
+ * database undisturbed, so the signal can land anywhere. */
+static void on_reopen(int sig)
+{
+	(void)sig;
+	(void)log_reopen();
+}
+
+static int install_signals(bool pooled)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -45,8 +57,14 @@ static int install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
 		return -1;
+	sa.sa_handler = on_reopen;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+	    (!pooled && sigaction(SIGHUP, &sa, NULL) < 0))
+		return -1;
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
+	if (sigaction(SIGPIPE, &sa, NULL) < 0 || (pooled && sigaction(SIGHUP, &sa, NULL) < 0))
 		return -1;
 	sigemptyset(&none);
 	return sigprocmask(SIG_SETMASK, &none, NULL);
@@ -71,7 +89,18 @@ static void drain_input(struct req *r)
 		;
 }
 
-int worker_run(const struct config *cfg, int listen_fd)
+/* The slow-request line: where the time went, database against the rest. */
+static void log_slow(const struct req *r, long us, long long db_us)
+{
+	char m[16], p[256];
+
+	log_warn("slow request %s: %s %s %d took %ldms: database %lldms, the rest %lldms",
+		 r->id, log_clean(m, sizeof(m), r->method_name),
+		 log_clean(p, sizeof(p), r->path != NULL ? r->path : "-"), r->status,
+		 us / 1000, db_us / 1000, (us - db_us) / 1000);
+}
+
+int worker_run(const struct config *cfg, int listen_fd, unsigned slot, bool pooled)
 {
 	FCGX_Request fx;
 	struct arena *arena = NULL;
@@ -82,17 +111,19 @@ int worker_run(const struct config *cfg, int listen_fd)
 	int status = 2;
 
 #ifdef PR_SET_PDEATHSIG
-	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* an orphan worker stops too */
+	if (pooled)
+		prctl(PR_SET_PDEATHSIG, SIGTERM);	/* an orphan worker stops too */
 #endif
 	/* Our SIGTERM handler goes in before FCGX_Init, which keeps it. */
-	if (install_signals() < 0) {
+	if (install_signals(pooled) < 0) {
 		log_error("worker: signals: %s", strerror(errno));
 		return 2;
 	}
 	listen_fd_sig = listen_fd;
-	if (getppid() == 1) {	/* the master died before we got here */
+	if (pooled && getppid() == 1) {	/* the master died before we got here */
 		return 0;
 	}
+	sb_attach(slot);
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&fx, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_error("worker: FastCGI initialisation failed");
@@ -125,6 +156,8 @@ int worker_run(const struct config *cfg, int listen_fd)
 			continue;
 		}
 		in_request = 1;
+		sb_request_begin();
+		(void)sb_db_time_take();	/* from here on, this request's */
 		req_init(&r, &fx, arena, cfg, db, prefix, ++seq);
 		router_dispatch(&r);
 		if (r.status == 0) {	/* a handler that forgot to reply is a bug */
@@ -133,16 +166,22 @@ int worker_run(const struct config *cfg, int listen_fd)
 		}
 		if (!r.abort)
 			drain_input(&r);
+		long us = elapsed_us(&r.t0);
+		bool slow = cfg->slow_ms && us >= (long)cfg->slow_ms * 1000;
+
 		log_info("%s %s %d %llu %ldus %s%s",
 			 log_clean(m, sizeof(m), r.method_name),
 			 log_clean(p, sizeof(p), r.path != NULL ? r.path : "-"),
-			 r.status, r.bytes, elapsed_us(&r.t0), r.id,
+			 r.status, r.bytes, us, r.id,
 			 r.abort ? " aborted" : "");
+		if (slow)
+			log_slow(&r, us, sb_db_time_take());
 		if (r.abort)
 			FCGX_Free(&fx, 1);	/* no END_REQUEST: see req_abort */
 		else
 			FCGX_Finish_r(&fx);
 		arena_reset(arena);
+		sb_request_end(r.status, slow);
 		in_request = 0;
 		if (db_fatal(db))
 			goto out;

@@ -4,7 +4,8 @@
 #   tests/fuzz/build.sh            # all harnesses
 #   tests/fuzz/build.sh fuzz_body  # some of them
 #
-# The application sources (app/*/*.c but app/proc/main.c and app/ctl/,
+# The application sources (app/*/*.c but the envint program's own
+# app/proc/main.c and app/proc/dbwatch.c (linked with --wrap), and app/ctl/,
 # handlers/*.c, db/*.c) are compiled directly with clang and the fuzzer's instrumentation,
 # not taken from the gcc-built libenvint.a. Objects go to bin/obj/ and are
 # shared by every harness (same flags). Needs clang with libFuzzer
@@ -45,7 +46,7 @@ newest_header=$(ls -t "$top"/app/*/*.h "$top"/db/*.h "$top"/handlers/*.h | head 
 srcs=""
 for f in "$top"/app/*/*.c "$top"/handlers/*.c "$top"/db/*.c; do
 	case "$f" in
-	*/app/proc/main.c|*/app/ctl/*) continue ;;
+	*/app/proc/main.c|*/app/proc/dbwatch.c|*/app/ctl/*) continue ;;
 	esac
 	srcs="$srcs $f"
 done

@@ -1,12 +1,15 @@
 """Real processes on loopback for the integration tests: a private MariaDB,
-envint, and nginx, all under one mktemp -d directory, stopped by recorded pid.
+envint, nginx and (for test_apache.py) Apache, all under one mktemp -d
+directory, stopped by recorded pid.
 
 Used by tests/integration/run (the TAP runner), dev.sh (up/down) and the
 benchmarks. Python standard library only.
 """
 import http.client
+import grp
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -81,6 +84,7 @@ class Response:
 
 class Stack:
     DB_PASSWORD = "envint-test-password"
+    STATUS_PATH = "/envint-status"
 
     def __init__(self, builddir, srcdir, directory=None, workers=2, db_timeout=3):
         self.builddir = builddir
@@ -204,6 +208,9 @@ class Stack:
             "db_timeout": str(self.db_timeout),
             "grace_seconds": "10",
             "log_level": "info",
+            # the pool status page, on in every test stack (the benchmarks
+            # turn it off unless asked: tests/bench/run --status)
+            "status_path": self.STATUS_PATH,
         }
         conf.update({k: str(v) for k, v in extra.items()})
         with open(self.config_path(), "w") as f:
@@ -325,6 +332,58 @@ class Stack:
             self.nginx_proc.wait()
         self.nginx_proc = None
 
+    # ---- Apache ----
+    APACHE_MODULES = {
+        "proxy": ["proxy", "proxy_fcgi"],
+        "fcgid": ["fcgid"],
+    }
+    APACHE_TEMPLATES = {"proxy": "apache-envint.conf.in", "fcgid": "apache-fcgid.conf.in"}
+
+    @staticmethod
+    def apache_user():
+        """(user, group) that Apache's children, and so mod_fcgid's envint,
+        run as. Apache refuses to run its children as root (and cannot
+        switch users unless started as root). As root (CI, ./dev.sh test)
+        they run as Debian's Apache user, www-data, as in production; as
+        anyone else, as that user, since Apache then keeps its own."""
+        if os.getuid() != 0:
+            return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+        try:
+            pwd.getpwnam("www-data")
+            return "www-data", "www-data"
+        except KeyError:
+            return "nobody", grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
+
+    def start_apache(self, mode, name=None, extra="", envint_conf=None, port=None,
+                     site_edit=None):
+        """A private Apache 2.4 (conf/apache-private.conf.in) around the real
+        site of `mode`: "proxy" (conf/apache-envint.conf.in, mod_proxy_fcgi in
+        front of this stack's envint) or "fcgid" (conf/apache-fcgid.conf.in,
+        mod_fcgid starting envint itself). `extra` goes into its
+        apache-extra.conf at server level; envint_conf is a dict of
+        envint.conf keys over the stack's (for the copy mod_fcgid's envint
+        reads); site_edit, a function of the rendered site's text, injects a
+        fault into it. Returns an ApacheInstance; stop it with stop_apache.
+
+        Permissions, as root: the children run as apache_user(), which must
+        reach what they touch through the mktemp -d directory (mode 0700,
+        root's): the stack directory becomes 0711 (enter, not list), so
+        they can connect to MariaDB's socket (mariadbd makes it 0777) and
+        envint's (listen_mode 0666). Everything Apache's children or
+        mod_fcgid's envint read is copied into the instance's directory
+        (0755): the envint program, the templates and error pages (the
+        source tree may sit where they cannot go), and envint's
+        configuration (0644). What they write (envint's log_file, sanitizer
+        reports) goes to out/, which they own. Apache's own logs and
+        run directory are opened by the root parent."""
+        inst = ApacheInstance(self, mode, name or "apache-" + mode, port or free_port())
+        inst.start(extra, envint_conf or {}, site_edit)
+        return inst
+
+    def stop_apache(self, inst):
+        if inst is not None:
+            inst.stop()
+
     # ---- whole stack ----
     def start(self):
         self.start_db()
@@ -357,6 +416,126 @@ class Stack:
             return Response(r.status, r.getheaders(), data, time.monotonic() - t0)
         finally:
             conn.close()
+
+    def get(self, path, token=None, **kw):
+        return self.request("GET", path, token=token, **kw)
+
+
+class ApacheInstance:
+    """One private Apache under stack.dir/NAME; see Stack.start_apache."""
+
+    def __init__(self, stack, mode, name, port):
+        self.stack = stack
+        self.mode = mode
+        self.dir = os.path.join(stack.dir, name)
+        self.http_port = port
+        self.proc = None
+        self.out = os.path.join(self.dir, "out")
+        self.envint_conf = os.path.join(self.dir, "envint.conf")
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def prepare(self, extra, envint_conf, site_edit):
+        st = self.stack
+        user, group = st.apache_user()
+        share = self.path("share")
+        os.makedirs(share, exist_ok=True)
+        os.makedirs(self.path("apache-run"), exist_ok=True)
+        os.makedirs(self.out, exist_ok=True)
+        if os.getuid() == 0:
+            os.chmod(st.dir, 0o711)
+            shutil.chown(self.out, user, group)
+        for d in (self.dir, share):
+            os.chmod(d, 0o755)
+        conf_src = os.path.join(st.srcdir, "conf")
+        for t in Stack.APACHE_TEMPLATES.values():
+            shutil.copy(os.path.join(conf_src, t), share)
+        shutil.rmtree(os.path.join(share, "apache-errors"), ignore_errors=True)
+        shutil.copytree(os.path.join(conf_src, "apache-errors"), os.path.join(share, "apache-errors"))
+        binary = self.path("envint")
+        shutil.copy(st.binary("envint"), binary)
+        # envint's configuration as the site is rendered from it and, under
+        # mod_fcgid, as every envint it starts reads it
+        conf = {
+            "listen": "unix:" + st.app_sock, "listen_mode": "0666", "workers": "0",
+            "db_socket": st.db_sock, "db_user": "envint", "db_password": st.DB_PASSWORD,
+            "db_name": "envint", "db_timeout": str(st.db_timeout), "grace_seconds": "10",
+            "log_level": "info", "log_file": os.path.join(self.out, "envint.log"),
+            "status_path": st.STATUS_PATH,
+        }
+        conf.update({k: str(v) for k, v in envint_conf.items()})
+        with open(self.envint_conf, "w") as f:
+            for k, v in conf.items():
+                f.write("%s = %s\n" % (k, v))
+        os.chmod(self.envint_conf, 0o644)
+        r = subprocess.run([binary, "--config", self.envint_conf, "--render-site",
+                            os.path.join(share, Stack.APACHE_TEMPLATES[self.mode]),
+                            "--http-listen", "127.0.0.1:%d" % self.http_port],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("envint --render-site failed: " + r.stderr.strip())
+        with open(self.path("apache-site.conf"), "w") as f:
+            f.write(site_edit(r.stdout) if site_edit else r.stdout)
+        modules = "\n".join("LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so" % (m, m)
+                            for m in Stack.APACHE_MODULES[self.mode])
+        if self.mode == "fcgid":
+            # mod_fcgid's own files, and the environment of the envint it
+            # starts (it passes none of Apache's): sanitizer reports go to
+            # out/, which test_apache.py checks
+            san = os.path.join(self.out, "sanitizer")
+            modules += ("\nFcgidIPCDir \"%s\"\nFcgidProcessTableFile \"%s\"\n"
+                        "FcgidInitialEnv ASAN_OPTIONS \"log_path=%s:detect_leaks=1\"\n"
+                        "FcgidInitialEnv UBSAN_OPTIONS \"log_path=%s:print_stacktrace=1\"\n"
+                        % (self.path("fcgid-ipc"), self.path("fcgid-shm"), san, san))
+        with open(self.path("apache-extra.conf"), "w") as f:
+            f.write("# test_apache.py\n%s\n" % extra)
+        with open(os.path.join(st.srcdir, "conf", "apache-private.conf.in")) as f:
+            text = f.read()
+        for k, v in (("DIR", self.dir), ("PORT", str(self.http_port)), ("USER", user),
+                     ("GROUP", group), ("MODULES", modules)):
+            text = text.replace("@%s@" % k, v)
+        with open(self.path("apache.conf"), "w") as f:
+            f.write(text)
+
+    def start(self, extra, envint_conf, site_edit=None):
+        self.prepare(extra, envint_conf, site_edit)
+        log = open(self.path("apache-stderr.log"), "ab")
+        self.proc = subprocess.Popen(
+            ["apache2", "-f", self.path("apache.conf"), "-DFOREGROUND"],
+            stdout=log, stderr=log, start_new_session=True)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError("apache2 exited: see " + self.path("apache-error.log"))
+            with socket.create_connection(("127.0.0.1", self.http_port), timeout=1):
+                return True
+        wait_for(up, 20, "apache to listen")
+
+    def stop(self):
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def error_log(self):
+        with open(self.path("apache-error.log"), errors="replace") as f:
+            return f.read()
+
+    def envint_log(self):
+        try:
+            with open(os.path.join(self.out, "envint.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def request(self, method, path, **kw):
+        return Stack.request(self, method, path, **kw)
 
     def get(self, path, token=None, **kw):
         return self.request("GET", path, token=token, **kw)

@@ -144,7 +144,9 @@ def _run_envint(stack, *args, conf_text=None):
 
 def test_bad_config_exits_2_naming_the_key(stack):
     cases = [
-        ((), "workers = 0\n", "workers"),
+        ((), "workers = 257\n", "workers"),
+        ((), "status_path = status\n", "status_path"),
+        ((), "status_path = /healthz\n", "'status_path' /healthz is a route"),
         ((), "bogus = 1\n", "unknown key 'bogus'"),
         ((), "body_max = lots\n", "body_max"),
         ((), "log_level = loud\n", "log_level"),

@@ -1,7 +1,6 @@
 """The process model: respawn, graceful stop, rolling reload, the listening
 modes, and the fatal exit status."""
 import http.client
-import json
 import os
 import signal
 import socket
@@ -9,7 +8,6 @@ import struct
 import subprocess
 import threading
 import time
-import uuid
 
 import fcgi
 from helpers import check, demo_ei
@@ -245,86 +243,6 @@ def _fcgi_records(buf):
         out.append((rtype, buf[8:8 + clen]))
         buf = buf[8 + clen + plen:]
     return out
-
-
-def _abort_fixture(stack):
-    """A team whose one page is about 6 MB: 30 installs of an integration
-    with a 200 KB config. Returns its token."""
-    tag = uuid.uuid4().hex[:8]
-    team = uuid.uuid4().hex
-    integ = uuid.uuid4().hex
-    envs = [uuid.uuid4().hex for _ in range(30)]
-    config = json.dumps({"description": "x" * 200000})   # a config import would take
-    t0 = "'2022-01-01 00:00:00.000'"
-    sql = [
-        "INSERT INTO team (id, name, is_verified, is_white_label, allow_impersonation,"
-        " created_at, updated_at) VALUES (UNHEX('%s'), 'abort %s', 0, 0, 0, %s, %s);"
-        % (team, tag, t0, t0),
-        "INSERT INTO integration (id, team_id, name, category, is_beta, sharing, config,"
-        " config_public, created_at, updated_at) VALUES (UNHEX('%s'), UNHEX('%s'), 'big',"
-        " 'crm', 0, 'deny', '%s', '%s', %s, %s);" % (integ, team, config, config, t0, t0),
-        "INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES "
-        + ",".join("(UNHEX('%s'), UNHEX('%s'), 'e%02d', %s, %s)" % (e, team, k, t0, t0)
-                   for k, e in enumerate(envs)) + ";",
-        "INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
-        " show_in_catalog, is_enabled, override, version, created_at, updated_at) VALUES "
-        + ",".join("(UNHEX('%s'), UNHEX('%s'), UNHEX('%s'), UNHEX('%s'), 1, 1, NULL, 1, %s, %s)"
-                   % (uuid.uuid4().hex, e, team, integ, t0, t0) for e in envs) + ";"]
-    stack.sql_root("\n".join(sql), database="envint")
-    return stack.ctl("token", "create", "--team", str(uuid.UUID(team)),
-                     "--name", "abort").stdout.strip()
-
-
-def test_database_lost_mid_page_cuts_the_connection(stack):
-    """The list streams rows as MariaDB sends them, so the head is out
-    before the last row is read. If the database goes away in between, the
-    worker must end the connection without FastCGI's END_REQUEST (the web
-    server then cuts its client off), never finish the request as if the
-    page were whole. Deterministic: the client stops reading, so the worker
-    blocks in write and stops reading MariaDB; its database connection is
-    killed; then the client reads on."""
-    token = _abort_fixture(stack)
-    for _ in range(2 * stack.workers):   # every worker authenticated once
-        check(stack.get("/environment-integration?limit=1", token=token).status == 200, "warm")
-    params = {"REQUEST_METHOD": "GET", "REQUEST_URI": "/environment-integration?limit=100",
-              "QUERY_STRING": "limit=100", "SCRIPT_NAME": "/environment-integration",
-              "HTTP_AUTHORIZATION": "Bearer " + token}
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
-        s.settimeout(20)
-        s.connect(stack.app_sock)
-        msg = fcgi._record(fcgi.FCGI_BEGIN_REQUEST, struct.pack(">HB5x", 1, 0))
-        msg += fcgi._record(fcgi.FCGI_PARAMS, b"".join(
-            fcgi._nv(k.encode(), v.encode()) for k, v in params.items()))
-        msg += fcgi._record(fcgi.FCGI_PARAMS, b"") + fcgi._record(fcgi.FCGI_STDIN, b"")
-        s.sendall(msg)
-        buf = s.recv(65536)
-        busy = []
-
-        def streaming():
-            busy[:] = stack.sql("SELECT ID FROM information_schema.PROCESSLIST"
-                                " WHERE USER = 'envint' AND COMMAND = 'Execute'")
-            return len(busy) == 1
-        wait_for(streaming, 10, "the worker's statement to block on a full socket")
-        time.sleep(0.3)
-        stack.sql_root("KILL CONNECTION %s" % busy[0][0])
-        while True:
-            chunk = s.recv(1 << 20)
-            if not chunk:
-                break
-            buf += chunk
-    records = _fcgi_records(buf)
-    stdout = b"".join(c for t, c in records if t == fcgi.FCGI_STDOUT)
-    check(stdout.startswith(b"Status: 200"), "head: %r" % stdout[:80])
-    check(len(stdout) < 6000000, "the whole page came through (%d bytes)" % len(stdout))
-    check(all(t != fcgi.FCGI_END_REQUEST for t, _ in records),
-          "END_REQUEST after a page cut short (%d bytes of stdout)" % len(stdout))
-    log = stack.app_log()
-    check("list: fetching row" in log and " aborted" in log, "abort not logged")
-    # the worker goes on, and the database layer reconnects
-    for _ in range(2 * stack.workers):
-        check(stack.get("/environment-integration?limit=1", token=token).status == 200,
-              "after the abort")
 
 
 def test_nginx_cuts_the_client_when_the_upstream_breaks_off(stack):

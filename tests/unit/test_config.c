@@ -49,7 +49,45 @@ static void test_defaults(void **state)
 	assert_int_equal(c.page_max, 1000);
 	assert_int_equal(c.log_level, LL_INFO);
 	assert_int_equal(c.log_syslog, 0);
+	assert_string_equal(c.log_file, "");
+	assert_string_equal(c.status_path, "");
+	assert_int_equal(c.slow_ms, 1000);
 	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+}
+
+/* workers = 0 serves in the process itself (mod_fcgid). */
+static void test_workers_zero(void **state)
+{
+	struct config c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(set(&c, "workers", "0"), 0);
+	assert_int_equal(c.workers, 0);
+}
+
+/* status_path: off, or a plain absolute path the sites can quote. */
+static void test_status_path(void **state)
+{
+	static const char *const good[] = { "", "/envint-status", "/a/b_c.d", "/s" };
+	static const char *const bad[] = {
+		"envint-status", "/", "/status/", "/a//b", "/a b", "/a?b", "/a\"b",
+		"/a$", "/(x)", "/a%20",
+	};
+	struct config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		config_defaults(&c);
+		assert_int_equal(set(&c, "status_path", good[i]), 0);
+		assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		assert_int_equal(set(&c, "status_path", bad[i]), 0);
+		assert_int_equal(config_check(&c, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "'status_path'"));
+	}
 }
 
 static void test_uint_valid(void **state)
@@ -79,7 +117,7 @@ static void test_uint_valid(void **state)
 static void test_uint_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"0", "257", "-1", " 3", "3 ", "3x", "", "+3", "0x10", "1e2",
+		"257", "-1", " 3", "3 ", "3x", "", "+3", "0x10", "1e2",
 		"99999999999999999999999", "3.0",
 	};
 	struct config c;
@@ -91,7 +129,7 @@ static void test_uint_invalid(void **state)
 
 		assert_int_equal(set(&c, "workers", bad[i]), -1);
 		snprintf(want, sizeof(want),
-			 "'workers' must be a number between 1 and 256, not '%s'", bad[i]);
+			 "'workers' must be a number between 0 and 256, not '%s'", bad[i]);
 		assert_string_equal(err, want);
 		assert_int_equal(c.workers, 2);	/* unchanged */
 	}
@@ -287,7 +325,7 @@ static void test_err_truncated(void **state)
 	(void)state;
 	config_defaults(&c);
 	memset(small, 'Z', sizeof(small));
-	assert_int_equal(config_set(&c, "workers", "0", small, sizeof(small)), -1);
+	assert_int_equal(config_set(&c, "workers", "x", small, sizeof(small)), -1);
 	assert_string_equal(small, "'worker");
 	memset(small, 'Z', sizeof(small));
 	assert_int_equal(config_set(&c, "nope", "0", small, sizeof(small)), -1);
@@ -402,9 +440,9 @@ static void test_load_bad_value(void **state)
 	assert_string_equal(err, want);
 
 	config_defaults(&c);
-	assert_int_equal(load(&c, "workers = 0\n"), -1);
+	assert_int_equal(load(&c, "workers = 257\n"), -1);
 	snprintf(want, sizeof(want),
-		 "%s:1: 'workers' must be a number between 1 and 256, not '0'", tmppath);
+		 "%s:1: 'workers' must be a number between 0 and 256, not '257'", tmppath);
 	assert_string_equal(err, want);
 
 	/* an empty key */
@@ -465,6 +503,8 @@ int main(int argc, char **argv)
 	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_workers_zero),
+		cmocka_unit_test(test_status_path),
 		cmocka_unit_test(test_uint_valid),
 		cmocka_unit_test(test_uint_invalid),
 		cmocka_unit_test(test_size),

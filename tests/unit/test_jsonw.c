@@ -2,8 +2,9 @@
  * app/http/jsonw.c: strings come out byte for byte as yajl_gen writes them
  * (the responses' golden files were made with yajl), malformed UTF-8
  * never breaks the document, and numbers, booleans and ids are exact.
- * Also the reply buffer they write into: a reply can be withdrawn only
- * while none of it has left (req_retract).
+ * Also the reply buffer they write into: every reply carries the
+ * Content-Length of its body (buffered, or counted and then streamed), and
+ * a reply can be withdrawn only while none of it has left (req_retract).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,11 @@
 #include "tests/unit/unit.h"
 
 #include "app/base/arena.h"
+#include "app/base/config.h"
 #include "app/base/utf8.h"
 #include "app/http/jsonw.h"
 
-static char out[1 << 16];
+static char out[1 << 20];
 static size_t outlen;
 
 static int buf_write(struct req *r, const void *p, size_t n)
@@ -207,18 +209,106 @@ static void test_retract_before_anything_left(void **state)
 	assert_non_null(strstr(out, "\"statusCode\":503"));
 }
 
-/* Once bytes have left, the reply cannot be withdrawn: it is aborted. */
-static void test_retract_after_bytes_left_aborts(void **state)
+/* The body after the head in out, and the head's Content-Length. */
+static const char *body_of(size_t *content_length)
 {
-	static char big[REQ_OBUF_SIZE + 1];
+	const char *end, *cl;
+
+	out[outlen] = '\0';
+	end = strstr(out, "\r\n\r\n");
+	assert_non_null(end);
+	cl = strstr(out, "Content-Length: ");
+	assert_true(cl != NULL && cl < end);
+	*content_length = strtoul(cl + 16, NULL, 10);
+	return end + 4;
+}
+
+/* A buffered reply: the head says how long the body is, and a body cut
+ * back (a list page ending early) is sent as cut. */
+static void test_content_length_and_cut(void **state)
+{
 	struct req r;
+	size_t cl, mark;
+	const char *body;
 
 	(void)state;
 	fresh(&r);
-	memset(big, 'x', sizeof(big));
 	assert_int_equal(req_begin(&r, 200), 0);
-	assert_int_equal(req_write(&r, big, sizeof(big)), 0);
-	assert_true(outlen > 0);
+	JW_LIT(&r, "{\"result\":[1");
+	mark = req_body_len(&r);
+	JW_LIT(&r, ",2]");
+	assert_int_equal(outlen, 0);	/* nothing leaves before the end */
+	req_body_cut(&r, mark);
+	JW_LIT(&r, "]}");
+	done(&r);
+	body = body_of(&cl);
+	assert_string_equal(body, "{\"result\":[1]}");
+	assert_int_equal(cl, strlen(body));
+	assert_int_equal(r.bytes, strlen(body));
+}
+
+static struct config small_cfg;
+static int gen_calls;
+
+/* n bytes (passed by address), written in pieces of 1000. */
+static void gen_n(struct req *r, const void *ctx)
+{
+	size_t n = *(const size_t *)ctx;
+	char piece[1000];
+
+	gen_calls++;
+	for (size_t i = 0; i < n; i += sizeof(piece)) {
+		size_t k = n - i < sizeof(piece) ? n - i : sizeof(piece);
+
+		for (size_t j = 0; j < k; j++)
+			piece[j] = (char)('a' + (i + j) % 26);
+		assert_int_equal(req_write(r, piece, k), 0);
+	}
+}
+
+/* An object that fits in reply_buffer_max is generated once; a longer one
+ * is counted, then streamed after a head with its exact length. */
+static void test_sized_reply(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 65536, 65537, 300000 };
+
+	(void)state;
+	config_defaults(&small_cfg);
+	small_cfg.reply_buffer_max = 65536;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct req r;
+		size_t cl;
+		const char *body;
+
+		fresh(&r);
+		r.cfg = &small_cfg;
+		gen_calls = 0;
+		req_reply_sized(&r, 200, gen_n, &sizes[i]);
+		done(&r);
+		body = body_of(&cl);
+		assert_int_equal(cl, sizes[i]);
+		assert_int_equal(out + outlen - body, sizes[i]);
+		for (size_t j = 0; j < sizes[i]; j++)
+			assert_int_equal(body[j], (char)('a' + j % 26));
+		assert_int_equal(gen_calls, sizes[i] <= 65536 ? 1 : 3);
+		assert_int_equal(r.bytes, sizes[i]);
+	}
+}
+
+/* Once bytes of a streamed reply have left, it cannot be withdrawn: it is
+ * aborted (the client sees a short read, never a complete reply). */
+static void test_retract_after_bytes_left_aborts(void **state)
+{
+	static const size_t n = 300000;
+	struct req r;
+
+	(void)state;
+	config_defaults(&small_cfg);
+	small_cfg.reply_buffer_max = 65536;
+	fresh(&r);
+	r.cfg = &small_cfg;
+	req_reply_sized(&r, 200, gen_n, &n);
+	assert_true(outlen > 0 && outlen < n);
 	assert_false(req_retract(&r));
 	assert_true(r.abort);
 	assert_int_equal(r.status, 200);
@@ -235,6 +325,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_retract_before_anything_left),
 		cmocka_unit_test(test_retract_after_bytes_left_aborts),
+		cmocka_unit_test(test_content_length_and_cut),
+		cmocka_unit_test(test_sized_reply),
 	};
 
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

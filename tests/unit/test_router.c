@@ -236,6 +236,7 @@ static void dispatch(struct arena *a, enum http_method m, const char *name,
 static const char head_404[] =
 	"Status: 404 Not Found\r\n"
 	"Content-Type: application/json\r\n"
+	"Content-Length: 64\r\n"
 	"Cache-Control: no-store\r\n"
 	"X-Request-Id: test-req-1\r\n"
 	"\r\n";
@@ -245,6 +246,7 @@ static const char body_404[] =
 static const char head_405[] =
 	"Status: 405 Method Not Allowed\r\n"
 	"Content-Type: application/json\r\n"
+	"Content-Length: 92\r\n"
 	"Cache-Control: no-store\r\n"
 	"X-Request-Id: test-req-1\r\n"
 	"Allow: GET, HEAD\r\n"
@@ -379,6 +381,7 @@ static void test_dispatch_405_ei_routes(void **state)
 		snprintf(head, sizeof(head),
 			 "Status: 405 Method Not Allowed\r\n"
 			 "Content-Type: application/json\r\n"
+			 "Content-Length: 92\r\n"
 			 "Cache-Control: no-store\r\n"
 			 "X-Request-Id: test-req-1\r\n"
 			 "Allow: %s\r\n"
@@ -395,8 +398,15 @@ static void test_dispatch_405_ei_routes(void **state)
 	}
 }
 
-/* A reply to HEAD is the head alone, whatever the handler writes after
- * it: the router's own 404, and a long reply through the buffer. */
+/* Writes the 3 * REQ_OBUF_SIZE bytes at big. */
+static void write_big(struct req *r, const void *big)
+{
+	assert_int_equal(req_write(r, big, 3 * REQ_OBUF_SIZE), 0);
+}
+
+/* A reply to HEAD is the head alone, with the Content-Length of the body
+ * the handler writes: the router's own 404, a long reply through the
+ * buffer, and one too long for it (counted, then streamed). */
 static void test_head_only(void **state)
 {
 	static char big[3 * REQ_OBUF_SIZE];
@@ -421,15 +431,38 @@ static void test_head_only(void **state)
 	assert_int_equal(req_begin(&r, 200), 0);
 	for (size_t i = 0; i < 100; i++)
 		assert_int_equal(req_write(&r, "abc", 3), 0);
-	assert_int_equal(req_write(&r, big, sizeof(big)), 0);	/* straight through */
+	assert_int_equal(req_write(&r, big, sizeof(big)), 0);
 	assert_int_equal(req_write(&r, "abc", 3), 0);
 	assert_int_equal(req_flush(&r), 0);
 	assert_string_equal(out, "Status: 200 OK\r\n"
 			    "Content-Type: application/json\r\n"
+			    "Content-Length: 196911\r\n"
 			    "Cache-Control: no-store\r\n"
 			    "X-Request-Id: test-req-1\r\n"
 			    "ETag: \"7\"\r\n"
 			    "\r\n");
+	arena_reset(a);
+
+	/* past reply_buffer_max: streamed, the head alone still */
+	memset(&r, 0, sizeof(r));
+	r.arena = a;
+	r.cfg = &cfg;
+	r.write = buf_write;
+	r.head_only = true;
+	snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
+	outlen = 0;
+	out[0] = '\0';
+	cfg.reply_buffer_max = 65536;
+	req_reply_sized(&r, 200, write_big, big);
+	config_defaults(&cfg);
+	assert_int_equal(req_flush(&r), 0);
+	assert_string_equal(out, "Status: 200 OK\r\n"
+			    "Content-Type: application/json\r\n"
+			    "Content-Length: 196608\r\n"
+			    "Cache-Control: no-store\r\n"
+			    "X-Request-Id: test-req-1\r\n"
+			    "\r\n");
+	assert_true(r.handed);
 	arena_reset(a);
 }
 
@@ -441,6 +474,7 @@ static void test_lost_header_is_500(void **state)
 	static const char head500[] =
 		"Status: 500 Internal Server Error\r\n"
 		"Content-Type: application/json\r\n"
+		"Content-Length: 76\r\n"
 		"Cache-Control: no-store\r\n"
 		"X-Request-Id: test-req-1\r\n"
 		"\r\n";
@@ -488,6 +522,108 @@ static void test_dispatch_write_fails(void **state)
 	arena_reset(a);
 }
 
+/* The status page at status_path: no token, GET and HEAD, JSON or the
+ * Prometheus text with its own head; one trailing slash; 405 and 400 as
+ * on every route; off, a 404. */
+/* A request for the status page, as req_init would make it. */
+static void status_req(struct req *q, struct arena *a, enum http_method m, const char *query)
+{
+	memset(q, 0, sizeof(*q));
+	q->arena = a;
+	q->cfg = &cfg;
+	q->write = buf_write;
+	q->method = m;
+	q->method_name = http_method_names[m];
+	q->head_only = m == M_HEAD;
+	q->path = "/envint-status";
+	q->query = query;
+	q->content_length = -1;
+	snprintf(q->id, sizeof(q->id), "%s", "test-req-1");
+}
+
+static void test_status_path(void **state)
+{
+	struct arena *a = *state;
+	struct req r;
+
+	strcpy(cfg.status_path, "/envint-status");
+	dispatch(a, M_GET, "GET", "/envint-status", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(out, "\r\n\r\n{\"workers\":{\"total\":"));
+	arena_reset(a);
+	dispatch(a, M_GET, "GET", "/envint-status/", &r);
+	assert_int_equal(r.status, 200);
+	arena_reset(a);
+
+	memset(&r, 0, sizeof(r));
+	dispatch(a, M_OTHER, "x", "/x", &r);	/* reset the buffer */
+	arena_reset(a);
+	{
+		struct req q;
+		const char *body;
+		char len[48];
+
+		status_req(&q, a, M_GET, "format=prometheus");
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 200);
+		assert_non_null(strstr(out, "Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4; "
+					    "charset=utf-8\r\nContent-Length: "));
+		assert_non_null(strstr(out, "\r\nCache-Control: no-store\r\n"
+					    "X-Request-Id: test-req-1\r\n"));
+		body = strstr(out, "\r\n\r\n") + 4;
+		snprintf(len, sizeof(len), "Content-Length: %zu\r\n", strlen(body));
+		assert_non_null(strstr(out, len));
+		assert_non_null(strstr(body, "# TYPE envint_requests_total counter\n"));
+		assert_non_null(strstr(body, "envint_requests_total{class=\"5xx\"} 0\n"));
+		assert_int_equal(q.bytes, strlen(body));
+		arena_reset(a);
+		status_req(&q, a, M_HEAD, "format=prometheus");
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 200);
+		assert_non_null(strstr(out, len));	/* GET's length, no body */
+		assert_string_equal(strstr(out, "\r\n\r\n"), "\r\n\r\n");
+		arena_reset(a);
+
+		status_req(&q, a, M_GET, "format=xml");
+		outlen = 0;
+		router_dispatch(&q);
+		assert_int_equal(q.status, 400);
+		assert_non_null(strstr(out, "\"path\":\"format\""));
+		arena_reset(a);
+	}
+	dispatch(a, M_POST, "POST", "/envint-status", &r);
+	assert_int_equal(r.status, 405);
+	assert_non_null(strstr(out, "\r\nAllow: GET, HEAD\r\n"));
+	arena_reset(a);
+	dispatch(a, M_GET, "GET", "/envint-statusX", &r);
+	assert_int_equal(r.status, 404);
+	arena_reset(a);
+	cfg.status_path[0] = '\0';
+	dispatch(a, M_GET, "GET", "/envint-status", &r);
+	assert_int_equal(r.status, 404);
+	arena_reset(a);
+}
+
+/* A status_path may not shadow a route of the table. */
+static void test_path_free(void **state)
+{
+	static const char *const taken[] = {
+		"/healthz", "/healthz/", "/environment-integration", "/environment-integration/x",
+	};
+	static const char *const free_[] = {
+		"/envint-status", "/healthzz", "/environment-integration/x/y", "/environment",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		assert_false(router_path_free(taken[i]));
+	for (size_t i = 0; i < sizeof(free_) / sizeof(free_[0]); i++)
+		assert_true(router_path_free(free_[i]));
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -507,6 +643,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dispatch_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_header_is_500, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_path, setup, teardown),
+		cmocka_unit_test(test_path_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

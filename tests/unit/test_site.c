@@ -10,7 +10,8 @@
 #include "app/proc/router.h"
 #include "app/proc/site.h"
 
-static struct site_args args = { "127.0.0.1:8080", NULL, 0 };
+static struct site_vars args = { "127.0.0.1:8080", NULL, 0, "/usr/share/envint",
+				  "/usr/bin/envint", "/etc/envint/envint.conf" };
 
 /* Renders tmpl; the text (malloc'd) or NULL with the error in err. */
 static char *render(const char *tmpl, const struct config *cfg, char *err, size_t errlen)
@@ -129,6 +130,113 @@ static void test_allow_map_follows_the_route_table(void **state)
 	free(out);
 }
 
+/* The status page: its line in the Allow map, and its regex (or one that
+ * matches no path while it is off). */
+static void test_status_path(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.listen, "127.0.0.1:9000");
+	out = render("<@STATUS_PATH_RE@>", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "<^$>");
+	free(out);
+	strcpy(cfg.status_path, "/envint.status");
+	out = render("<@STATUS_PATH_RE@>", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "<^/envint\\.status/?$>");
+	free(out);
+	out = render("@ALLOW_MAP@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\n    \"~^/envint\\.status/?$\" \"GET, HEAD\";\n"));
+	free(out);
+}
+
+/* The Apache placeholders: mod_proxy_fcgi's URL for both kinds of listen,
+ * the request limit above body_max, and the caller's paths. */
+static void test_apache_placeholders(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.listen, "unix:/run/envint/envint.sock");
+	cfg.body_max = 8u << 20;
+	out = render("@FCGI_URL@ @REQUEST_MAX@\n@TEMPLATE_DIR@ @BINARY@ @CONFIG@", &cfg,
+		     err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "unix:/run/envint/envint.sock|fcgi://localhost/ 9437184\n"
+			    "/usr/share/envint /usr/bin/envint /etc/envint/envint.conf");
+	free(out);
+	strcpy(cfg.listen, "127.0.0.1:9000");
+	out = render("@FCGI_URL@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out, "fcgi://127.0.0.1:9000/");
+	free(out);
+	cfg.listen[0] = '\0';	/* mod_fcgid's site needs no listen */
+	out = render("@BINARY@ --config @CONFIG@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	free(out);
+	assert_null(render("@FCGI_URL@", &cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "listen"));
+}
+
+/* Apache's Allow lines: one per route and the status page, each the
+ * route's Allow for a 405 on its path. */
+static void test_apache_allow(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *out, *line, want[512];
+	int n = 0;
+
+	(void)state;
+	config_defaults(&cfg);
+	strcpy(cfg.status_path, "/s");
+	out = render("@APACHE_ALLOW@", &cfg, err, sizeof(err));
+	assert_non_null(out);
+	for (line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n"), n++) {
+		char allow[64], re[128];
+
+		if (n < ROUTE__MAX) {
+			const struct route *rt = router_route((enum route_id)n);
+
+			router_allow((enum route_id)n, allow, sizeof(allow));
+			snprintf(re, sizeof(re), "^%s%s/?$", rt->prefix, rt->item ? "/[^/]+" : "");
+		} else {
+			strcpy(allow, "GET, HEAD");
+			strcpy(re, "^/s/?$");
+		}
+		snprintf(want, sizeof(want), "        Header always set Allow \"%s\" "
+			 "\"expr=%%{reqenv:REDIRECT_STATUS} == '405' && "
+			 "%%{reqenv:REDIRECT_ENVINT_PATH} =~ m#%s#\"", allow, re);
+		assert_string_equal(line, want);
+	}
+	assert_int_equal(n, ROUTE__MAX + 1);
+	free(out);
+}
+
+/* A value the caller does not have fails the template that needs it. */
+static void test_missing_var(void **state)
+{
+	struct config cfg;
+	char err[256] = "", *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct site_vars v = { "80", NULL, NULL, NULL };
+
+	(void)state;
+	config_defaults(&cfg);
+	f = open_memstream(&text, &len);
+	assert_int_equal(site_render("x @CONFIG@", 10, &cfg, &v, f, err, sizeof(err)), -1);
+	fclose(f);
+	free(text);
+	assert_non_null(strstr(err, "--config"));
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -137,6 +245,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_upstreams),
 		cmocka_unit_test(test_unknown_placeholder_and_no_listen),
 		cmocka_unit_test(test_allow_map_follows_the_route_table),
+		cmocka_unit_test(test_status_path),
+		cmocka_unit_test(test_apache_placeholders),
+		cmocka_unit_test(test_missing_var),
+		cmocka_unit_test(test_apache_allow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
