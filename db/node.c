@@ -16,6 +16,7 @@
 
 #include "app/base/clock.h"
 #include "app/base/log.h"
+#include "app/base/scoreboard.h"
 
 /* The session every connection runs with: UTC, strict, no surprises. */
 static const char session_sql[] =
@@ -161,8 +162,10 @@ static void adopt(struct db *db, MYSQL *m, size_t i, bool back)
 	if (db->connected_once && i != db->last_node) {
 		if (back)
 			db->counters.failbacks++;
-		else
+		else {
 			db->counters.failovers++;
+			sb_db_failover();	/* the status page's count */
+		}
 		log_info("db: %s %s", back ? "back on" : "now on",
 			 node_name(db, i, name, sizeof(name)));
 	}

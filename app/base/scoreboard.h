@@ -47,8 +47,9 @@ void sb_request_begin(void);
 void sb_request_end(int status, bool slow);
 
 /* Database events of this process's slot. A connect after the process's
- * first successful one is a reconnect. Failovers: for db/ to call once it
- * switches nodes (the scale-out issue); nothing calls it yet. */
+ * first successful one is a reconnect; a failover is db/ moving its work
+ * to another node of db_hosts (db/node.c, once per switch away from the
+ * node it held; a switch back is not counted). */
 void sb_db_connected(void);
 void sb_db_failover(void);
 

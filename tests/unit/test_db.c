@@ -18,6 +18,7 @@
 #include <mysqld_error.h>
 
 #include "app/base/config.h"
+#include "app/base/scoreboard.h"
 #include "db/db.h"
 
 #define NODES 3
@@ -560,16 +561,21 @@ static void test_failover_on_refusal_and_loss(void **state)
 {
 	static const unsigned errs[] = { ER_UNKNOWN_COM_ERROR, ER_OPTION_PREVENTS_STATEMENT };
 	struct db *db;
+	struct sb_totals before, after;
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		db = fresh_db(3);
 		assert_int_equal(run(db, STMT_TEAM_COUNT), DB_OK);
 		script(errs[i], 0, 0);
+		sb_read(&before);
 		assert_int_equal(run(db, STMT_EI_INSTALL), DB_OK);
+		sb_read(&after);
 		assert_int_equal(fk.node[0].executes, 2);
 		assert_int_equal(fk.node[1].executes, 1);
 		assert_int_equal(db_counters(db)->failovers, 1);
+		/* the status page counts it too */
+		assert_int_equal(after.db_failovers, before.db_failovers + 1);
 		db_free(db);
 	}
 	db = fresh_db(3);
@@ -640,6 +646,11 @@ static void test_failback(void **state)
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
+	/* a scoreboard of this process's slot 0, as a worker has */
+	if (sb_open() != 0)
+		return 1;
+	sb_slot_started(0, 1);
+	sb_attach(0);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_statement_retries_are_bounded),

@@ -226,7 +226,7 @@ static void test_missing_var(void **state)
 	char err[256] = "", *text = NULL;
 	size_t len = 0;
 	FILE *f;
-	struct site_vars v = { "80", NULL, NULL, NULL };
+	struct site_vars v = { .http_listen = "80" };
 
 	(void)state;
 	config_defaults(&cfg);
