@@ -186,7 +186,7 @@ static void test_apache_placeholders(void **state)
 }
 
 /* Apache's Allow lines: one per route and the status page, each the
- * route's Allow for a 405 on its path. */
+ * route's Allow for a 405 on its path (an item route's suffix included). */
 static void test_apache_allow(void **state)
 {
 	struct config cfg;
@@ -205,7 +205,8 @@ static void test_apache_allow(void **state)
 			const struct route *rt = router_route((enum route_id)n);
 
 			router_allow((enum route_id)n, allow, sizeof(allow));
-			snprintf(re, sizeof(re), "^%s%s/?$", rt->prefix, rt->item ? "/[^/]+" : "");
+			snprintf(re, sizeof(re), "^%s%s%s/?$", rt->prefix, rt->item ? "/[^/]+" : "",
+				 rt->suffix != NULL ? rt->suffix : "");
 		} else {
 			strcpy(allow, "GET, HEAD");
 			strcpy(re, "^/s/?$");
