@@ -1,5 +1,5 @@
 /*
- * Static functions, in order: node_add, p_null, p_bool, p_number,
+ * Static functions, in order: node_add, p_null, p_bool, p_text, p_number,
  * p_string, p_key, p_open, p_map_open, p_array_open, key_cmp, p_close,
  * lookup, sunk, s_null, s_bool, s_number, s_string, s_key, s_open,
  * s_close, emit_node, pend_take, m_null, m_bool, m_number, m_string, m_key,
@@ -83,10 +83,11 @@ static int p_bool(void *ctx, int v)
 	return n != NULL;
 }
 
-static int p_number(void *ctx, const char *s, size_t len)
+/* A number or string: its text copied into the arena (numbers keep their
+ * source spelling). */
+static int p_text(struct pctx *p, enum jm_type type, const char *s, size_t len)
 {
-	struct pctx *p = ctx;
-	struct jm_node *n = node_add(p, JM_NUMBER);
+	struct jm_node *n = node_add(p, type);
 	char *copy = n != NULL ? arena_alloc(p->a, len + 1) : NULL;
 
 	if (copy == NULL)
@@ -97,18 +98,14 @@ static int p_number(void *ctx, const char *s, size_t len)
 	return 1;
 }
 
+static int p_number(void *ctx, const char *s, size_t len)
+{
+	return p_text(ctx, JM_NUMBER, s, len);
+}
+
 static int p_string(void *ctx, const unsigned char *s, size_t len)
 {
-	struct pctx *p = ctx;
-	struct jm_node *n = node_add(p, JM_STRING);
-	char *copy = n != NULL ? arena_alloc(p->a, len + 1) : NULL;
-
-	if (copy == NULL)
-		return 0;
-	memcpy(copy, s, len);
-	n->s = copy;
-	n->n = len;
-	return 1;
+	return p_text(ctx, JM_STRING, (const char *)s, len);
 }
 
 static int p_key(void *ctx, const unsigned char *s, size_t len)

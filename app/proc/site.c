@@ -65,9 +65,20 @@ static void status_path_re(FILE *out, const struct config *cfg)
 	fputs("/?$", out);
 }
 
-/* The path patterns follow router_match: the route's path, an {id}
- * segment without '/' for item routes and their suffix, one optional
- * trailing slash. */
+/* A route's paths as a regex, following router_match: the route's path,
+ * an {id} segment without '/' for item routes and their suffix, one
+ * optional trailing slash. */
+static void route_re(FILE *out, const struct route *rt)
+{
+	fputc('^', out);
+	regex_quote(out, rt->prefix);
+	if (rt->item)
+		fputs("/[^/]+", out);
+	if (rt->suffix != NULL)
+		regex_quote(out, rt->suffix);
+	fputs("/?$", out);
+}
+
 void site_allow_map(FILE *out, const struct config *cfg)
 {
 	for (int id = 0; id < ROUTE__MAX; id++) {
@@ -75,13 +86,9 @@ void site_allow_map(FILE *out, const struct config *cfg)
 		char allow[64];
 
 		router_allow((enum route_id)id, allow, sizeof(allow));
-		fputs("    \"~^", out);
-		regex_quote(out, rt->prefix);
-		if (rt->item)
-			fputs("/[^/]+", out);
-		if (rt->suffix != NULL)
-			regex_quote(out, rt->suffix);
-		fputs("/?$\" \"", out);
+		fputs("    \"~", out);
+		route_re(out, rt);
+		fputs("\" \"", out);
 		fputs(allow, out);
 		fputs("\";\n", out);
 	}
@@ -100,17 +107,10 @@ static void apache_allow_line(FILE *out, const char *allow, const struct route *
 {
 	fprintf(out, "        Header always set Allow \"%s\" \"expr=%%{reqenv:REDIRECT_STATUS}"
 		" == '405' && %%{reqenv:REDIRECT_ENVINT_PATH} =~ m#", allow);
-	if (rt == NULL) {
+	if (rt == NULL)
 		status_path_re(out, cfg);
-	} else {
-		fputc('^', out);
-		regex_quote(out, rt->prefix);
-		if (rt->item)
-			fputs("/[^/]+", out);
-		if (rt->suffix != NULL)
-			regex_quote(out, rt->suffix);
-		fputs("/?$", out);
-	}
+	else
+		route_re(out, rt);
 	fputs("#\"\n", out);
 }
 

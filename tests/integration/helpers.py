@@ -1,4 +1,5 @@
 """Assertions shared by the integration tests."""
+import os
 import uuid
 
 
@@ -104,3 +105,17 @@ def install_drift(stack, database="envint"):
         if have.get(key) != w:
             drift.append((key[0], key[1], have.get(key), w))
     return drift
+
+
+def procs_running(binary):
+    """The pids of the processes whose executable is `binary` (an absolute
+    path; mod_fcgid's envint is a copy of its own)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.readlink("/proc/%s/exe" % d) == binary:
+                    out.append(int(d))
+            except OSError:
+                pass
+    return out

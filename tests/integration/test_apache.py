@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 
-from helpers import check, expect_error, hex_to_uuid
+from helpers import check, expect_error, hex_to_uuid, procs_running
 from stack import children, wait_for
 from test_nginx import MALFORMED, REASON, raw_request, request
 
@@ -486,18 +486,6 @@ def test_fcgid_body_limits(stack):
 
 # ---- mod_fcgid: processes and connections ----
 
-def _envint_procs(binary):
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if os.readlink("/proc/%s/exe" % d) == binary:
-                    out.append(int(d))
-            except OSError:
-                pass
-    return out
-
-
 def test_fcgid_process_counts(stack):
     """8 clients through mod_fcgid for 4 s: at most FcgidMaxProcesses envint
     processes and as many database connections (mod_fcgid spawns lazily,
@@ -527,7 +515,7 @@ def test_fcgid_process_counts(stack):
             t.start()
         t_end = time.monotonic() + 4
         while time.monotonic() < t_end:
-            procs = _envint_procs(binary)
+            procs = procs_running(binary)
             for p in procs:
                 check(children(p) == [], "envint %d forked workers %r" % (p, children(p)))
             conns = int(stack.sql_root("SELECT COUNT(*) FROM information_schema.PROCESSLIST"
@@ -551,7 +539,7 @@ def test_fcgid_process_counts(stack):
               % (sum(statuses.values()), peak_procs, peak_conns, FCGID_MAX))
     finally:
         inst.stop()
-    wait_for(lambda: not _envint_procs(binary), 20, "mod_fcgid's envint processes to stop")
+    wait_for(lambda: not procs_running(binary), 20, "mod_fcgid's envint processes to stop")
 
 
 def test_no_sanitizer_reports_from_fcgid_envint(stack):

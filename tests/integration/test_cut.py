@@ -28,7 +28,7 @@ import threading
 import uuid
 
 import fcgi
-from helpers import check
+from helpers import check, procs_running
 from stack import Stack, wait_for
 
 BIG_CONFIG = 200000     # bytes of the integration's config: about that per row
@@ -145,19 +145,6 @@ def complete(lines, body):
     if (header(lines, "Transfer-Encoding") or "").lower() == "chunked":
         return body.endswith(b"0\r\n\r\n")
     return None
-
-
-def _envint_procs(binary):
-    """The processes running `binary` (mod_fcgid's envint)."""
-    out = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if os.readlink("/proc/%s/exe" % d) == binary:
-                    out.append(int(d))
-            except OSError:
-                pass
-    return out
 
 
 def _cut_problem(where, lines, body):
@@ -367,7 +354,7 @@ def test_worker_killed_mid_reply_through_apache(stack):
     try:
         binary = ap.path("envint")
         for version in (b"HTTP/1.1", b"HTTP/1.0"):
-            both("mod_fcgid " + version.decode(), ap.http_port, lambda: _envint_procs(binary))
+            both("mod_fcgid " + version.decode(), ap.http_port, lambda: procs_running(binary))
     finally:
         ap.stop()
     problems = [p for p in problems if p is not None]
