@@ -376,6 +376,12 @@ class Stack:
         configuration (0644). What they write (envint's log_file, sanitizer
         reports) goes to out/, which they own. Apache's own logs and
         run directory are opened by the root parent."""
+        if os.getuid() == 0 and not os.stat("/").st_mode & 0o001:
+            # a bare chroot made with mktemp -d: children that are not root
+            # cannot even load a library (they abort in pthread_exit)
+            raise RuntimeError("/ is mode %o: Apache's children (%s) cannot reach anything;"
+                               " a real root is 755" % (os.stat("/").st_mode & 0o777,
+                                                        self.apache_user()[0]))
         inst = ApacheInstance(self, mode, name or "apache-" + mode, port or free_port())
         inst.start(extra, envint_conf or {}, site_edit)
         return inst
