@@ -286,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.path != NULL) {
 		id = router_match(arena, r.path, &param);
 		CHECK((unsigned)id <= ROUTE__MAX);
-		if (id == ROUTE_EI_ITEM) {
+		if (id < ROUTE__MAX && router_route(id)->item) {	/* {id}, any suffix */
 			CHECK(param != NULL && param[0] != '\0' && strchr(param, '/') == NULL);
 		} else {
 			CHECK(param == NULL);
