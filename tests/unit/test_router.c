@@ -214,8 +214,10 @@ static int buf_write(struct req *r, const void *p, size_t n)
 static struct config cfg;
 
 /* Dispatches one request built by hand; the reply is in `out`. */
-static void dispatch(struct arena *a, enum http_method m, const char *name,
-		     const char *path, struct req *r)
+/* A request as req_init leaves one (no query, no body), writing to `out`,
+ * which starts empty. */
+static void new_req(struct req *r, struct arena *a, enum http_method m, const char *name,
+		    const char *path)
 {
 	memset(r, 0, sizeof(*r));
 	r->arena = a;
@@ -230,6 +232,12 @@ static void dispatch(struct arena *a, enum http_method m, const char *name,
 	outlen = 0;
 	out[0] = '\0';
 	write_calls = 0;
+}
+
+static void dispatch(struct arena *a, enum http_method m, const char *name,
+		     const char *path, struct req *r)
+{
+	new_req(r, a, m, name, path);
 	router_dispatch(r);
 }
 
@@ -419,14 +427,8 @@ static void test_head_only(void **state)
 	arena_reset(a);
 
 	memset(big, 'x', sizeof(big));
-	memset(&r, 0, sizeof(r));
-	r.arena = a;
-	r.cfg = &cfg;
-	r.write = buf_write;
+	new_req(&r, a, M_HEAD, "HEAD", "/x");
 	r.head_only = true;
-	snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
-	outlen = 0;
-	out[0] = '\0';
 	assert_int_equal(req_header(&r, "ETag", "\"7\""), 0);
 	assert_int_equal(req_begin(&r, 200), 0);
 	for (size_t i = 0; i < 100; i++)
@@ -444,14 +446,8 @@ static void test_head_only(void **state)
 	arena_reset(a);
 
 	/* past reply_buffer_max: streamed, the head alone still */
-	memset(&r, 0, sizeof(r));
-	r.arena = a;
-	r.cfg = &cfg;
-	r.write = buf_write;
+	new_req(&r, a, M_HEAD, "HEAD", "/x");
 	r.head_only = true;
-	snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
-	outlen = 0;
-	out[0] = '\0';
 	cfg.reply_buffer_max = 65536;
 	req_reply_sized(&r, 200, write_big, big);
 	config_defaults(&cfg);
@@ -487,14 +483,8 @@ static void test_lost_header_is_500(void **state)
 	for (int head = 0; head < 2; head++) {
 		char want[512];
 
-		memset(&r, 0, sizeof(r));
-		r.arena = a;
-		r.cfg = &cfg;
-		r.write = buf_write;
+		new_req(&r, a, head ? M_HEAD : M_GET, head ? "HEAD" : "GET", "/x");
 		r.head_only = head;
-		snprintf(r.id, sizeof(r.id), "%s", "test-req-1");
-		outlen = 0;
-		out[0] = '\0';
 		assert_int_equal(req_header(&r, "ETag", "\"7\""), 0);
 		r.headers_failed = true;
 		assert_int_equal(req_begin(&r, 200), -1);
@@ -528,17 +518,9 @@ static void test_dispatch_write_fails(void **state)
 /* A request for the status page, as req_init would make it. */
 static void status_req(struct req *q, struct arena *a, enum http_method m, const char *query)
 {
-	memset(q, 0, sizeof(*q));
-	q->arena = a;
-	q->cfg = &cfg;
-	q->write = buf_write;
-	q->method = m;
-	q->method_name = http_method_names[m];
+	new_req(q, a, m, http_method_names[m], "/envint-status");
 	q->head_only = m == M_HEAD;
-	q->path = "/envint-status";
 	q->query = query;
-	q->content_length = -1;
-	snprintf(q->id, sizeof(q->id), "%s", "test-req-1");
 }
 
 static void test_status_path(void **state)
