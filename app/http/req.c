@@ -180,7 +180,8 @@ int req_header(struct req *r, const char *name, const char *value)
 
 /* The reply buffer: one per worker (a worker is a process), reused
  * request after request. It grows to the largest body buffered; one grown
- * past shrink_above is given back at the next request. */
+ * past reply_buffer_max plus REQ_OBUF_SIZE (a single long row) is freed
+ * by req_flush once its reply is sent. */
 static struct {
 	char *p;
 	size_t cap;
