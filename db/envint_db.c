@@ -1,5 +1,5 @@
 /*
- * Static functions, in order: ei_bind, ei_collect, bind_scope,
+ * Static functions, in order: ei_bind, ei_collect,
  * ei_fetch_one, ei_get, put, qb_init, qb_time, qb_filters, bind_row_where,
  * read_version, why_not.
  */
@@ -7,6 +7,12 @@
 
 #include <stddef.h>
 #include <string.h>
+
+#include "db/ei_bind.h"
+
+const char *const ei_change_names[CHG__MAX] = {
+	"install", "update", "restore", "admin",	/* CHG_INSTALL .. CHG_ADMIN */
+};
 
 /* How each selected column lands in struct ei_row, in EI_SELECT's order. */
 enum col_kind {
@@ -131,15 +137,6 @@ static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena 
 }
 
 /* Binds the caller's scope at p[0..2] as (team, env-token flag, env). */
-static void bind_scope(MYSQL_BIND *p, const struct scope *s, signed char *flag,
-		       unsigned long *l16)
-{
-	*flag = s->env_token;
-	bind_bin(&p[0], s->team_id, l16);
-	bind_tiny(&p[1], flag);
-	bind_bin(&p[2], s->env_token ? s->env_id : s->team_id, l16);
-}
-
 static enum db_err ei_get(struct db *db, enum db_stmt which, struct arena *a,
 			  const struct scope *scope, const unsigned char id[16],
 			  struct ei_row *out);
@@ -443,20 +440,18 @@ enum db_err db_ei_lock(struct db *db, const struct scope *scope,
 	return read_version(db, STMT_EI_LOCK, scope, id, version);
 }
 
-enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope *scope,
-			     const unsigned char id[16], struct ei_state *out)
+enum db_err ei_state_read(struct db *db, enum db_stmt which, MYSQL_BIND *params,
+			  struct arena *a, struct ei_state *out)
 {
-	MYSQL_BIND p[4], r[4];
-	unsigned long l16 = 16, olen = 0;
-	signed char flag, show = 0, en = 0;
+	MYSQL_BIND r[4];
+	unsigned long olen = 0;
+	signed char show = 0, en = 0;
 	my_bool onull = 0;
 	MYSQL_STMT *st = NULL;
 	char *text = NULL;
 	enum db_err rc;
 	int f;
 
-	bind_bin(&p[0], id, &l16);
-	bind_scope(&p[1], scope, &flag, &l16);
 	bind_u64(&r[0], &out->version);
 	bind_tiny(&r[1], &show);
 	bind_tiny(&r[2], &en);
@@ -464,7 +459,7 @@ enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope 
 	r[3].buffer_type = MYSQL_TYPE_BLOB;	/* no buffer: fetched by length */
 	r[3].length = &olen;
 	r[3].is_null = &onull;
-	rc = db_exec(db, STMT_EI_LOCK_STATE, p, r, &st);
+	rc = db_exec(db, which, params, r, &st);
 	if (rc != DB_OK)
 		return rc;
 	f = db_fetch(st);
@@ -478,6 +473,18 @@ enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope 
 	out->override.p = rc == DB_OK && !onull ? text : NULL;
 	out->override.n = out->override.p != NULL ? olen : 0;
 	return rc;
+}
+
+enum db_err db_ei_lock_state(struct db *db, struct arena *a, const struct scope *scope,
+			     const unsigned char id[16], struct ei_state *out)
+{
+	MYSQL_BIND p[4];
+	unsigned long l16 = 16;
+	signed char flag;
+
+	bind_bin(&p[0], id, &l16);
+	bind_scope(&p[1], scope, &flag, &l16);
+	return ei_state_read(db, STMT_EI_LOCK_STATE, p, a, out);
 }
 
 enum db_err db_ei_effective(struct db *db, struct arena *a, const struct scope *scope,
@@ -539,10 +546,11 @@ static enum db_err why_not(struct db *db, const struct scope *scope,
 
 enum db_err db_ei_update(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_update *u,
-			 const struct ei_precond *pre)
+			 const struct ei_precond *pre, const struct ei_actor *who)
 {
-	MYSQL_BIND p[12];
+	MYSQL_BIND p[15];
 	struct row_where w;
+	struct actor_binds ab;
 	/* a value whose flag is off is still sent: make it a defined 0 */
 	signed char set_show = u->set_show_in_catalog,
 		    show = u->set_show_in_catalog && u->show_in_catalog,
@@ -560,7 +568,8 @@ enum db_err db_ei_update(struct db *db, const struct scope *scope,
 		bind_str(&p[5], u->override, &lov);
 	else
 		bind_null(&p[5]);
-	bind_row_where(&p[6], &w, scope, id, pre);
+	bind_actor(&p[6], &ab, who);
+	bind_row_where(&p[9], &w, scope, id, pre);
 	rc = db_exec(db, STMT_EI_UPDATE, p, NULL, NULL);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = why_not(db, scope, id);
@@ -607,11 +616,13 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 			  const unsigned char env_id[16],
 			  const unsigned char integration_id[16],
 			  bool show_in_catalog, bool is_enabled,
-			  const char *override, size_t override_len)
+			  const char *override, size_t override_len,
+			  const struct ei_actor *who)
 {
-	MYSQL_BIND p[6];
+	MYSQL_BIND p[9];
 	unsigned long l16 = 16, lov = override_len;
 	signed char cat = show_in_catalog, en = is_enabled;
+	struct actor_binds ab;
 	enum db_err rc;
 
 	bind_bin(&p[0], id, &l16);
@@ -622,7 +633,8 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 		bind_str(&p[4], override, &lov);
 	else
 		bind_null(&p[4]);
-	bind_bin(&p[5], env_id, &l16);
+	bind_actor(&p[5], &ab, who);
+	bind_bin(&p[8], env_id, &l16);
 	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_NOTFOUND;

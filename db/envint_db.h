@@ -86,6 +86,26 @@ struct ei_update {
 	size_t override_len;
 };
 
+/* Who makes a write, for the change history (db/migrations/0005): the
+ * install or update names it in the row (changed_by, change_request,
+ * change_kind) and the row's triggers copy it into the entry. */
+enum ei_change {
+	CHG_INSTALL,	/* CHG_INSTALL: POST, 201 */
+	CHG_UPDATE,	/* CHG_UPDATE: PATCH of any kind */
+	CHG_RESTORE,	/* CHG_RESTORE: POST .../restore */
+	CHG_ADMIN,	/* CHG_ADMIN: envintctl, no token */
+	CHG__MAX
+};
+
+/* The change kinds as the database and the API spell them. */
+extern const char *const ei_change_names[CHG__MAX];
+
+struct ei_actor {
+	const unsigned char *token_id;	/* NULL: no token */
+	const char *request_id;		/* NULL: none */
+	enum ei_change kind;
+};
+
 /* A precondition on the row's version (If-Match). */
 struct ei_precond {
 	bool check;
@@ -97,7 +117,7 @@ struct ei_precond {
  * precondition failed. */
 enum db_err db_ei_update(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_update *u,
-			 const struct ei_precond *pre);
+			 const struct ei_precond *pre, const struct ei_actor *who);
 
 /* Inside a transaction: locks one visible row and reads its version.
  * DB_NOTFOUND when it is not visible. */
@@ -131,7 +151,8 @@ struct ei_effective {
 enum db_err db_ei_effective(struct db *db, struct arena *a, const struct scope *scope,
 			    const unsigned char id[16], struct ei_effective *out);
 
-/* Deletes one visible row; results as db_ei_update. */
+/* Deletes one visible row; results as db_ei_update. Its history entry is
+ * the caller's (db_history_uninstall, in the same transaction). */
 enum db_err db_ei_delete(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_precond *pre);
 
@@ -148,7 +169,8 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 			  const unsigned char env_id[16],
 			  const unsigned char integration_id[16],
 			  bool show_in_catalog, bool is_enabled,
-			  const char *override, size_t override_len);
+			  const char *override, size_t override_len,
+			  const struct ei_actor *who);
 
 /* The id of the install of `integration` in `env`. DB_NOTFOUND if none. */
 enum db_err db_ei_find(struct db *db, const unsigned char env[16],

@@ -70,7 +70,7 @@ static MYSQL *node_open(struct db *db, size_t i, unsigned timeout)
 	const struct config *c = db->cfg;
 	const struct hostport *n = &db->nodes[i];
 	unsigned long cflags = CLIENT_FOUND_ROWS;
-	char init[sizeof(session_sql) + 64], name[HOST_MAX + 16];
+	char init[sizeof(session_sql) + 128], name[HOST_MAX + 16];
 	my_bool yes = 1;
 	MYSQL *m = mysql_init(NULL);
 
@@ -85,8 +85,9 @@ static MYSQL *node_open(struct db *db, size_t i, unsigned timeout)
 	mysql_options(m, MYSQL_REPORT_DATA_TRUNCATION, &yes);
 	/* A lock wait must end (as a retryable error) before the client's read
 	 * timeout gives up on the connection. */
-	snprintf(init, sizeof(init), "%s, innodb_lock_wait_timeout = %u", session_sql,
-		 c->db_timeout > 1 ? c->db_timeout - 1 : 1);
+	snprintf(init, sizeof(init), "%s, innodb_lock_wait_timeout = %u,"
+		 " @envint_history_keep = %u", session_sql,
+		 c->db_timeout > 1 ? c->db_timeout - 1 : 1, c->history_keep);
 	mysql_options(m, MYSQL_INIT_COMMAND, init);
 	/* No MYSQL_OPT_RECONNECT: a silent reconnect would drop transactions
 	 * and prepared statements behind our back. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct scope {
+	unsigned char token_id[16];	/* the token's own id (history entries) */
 	unsigned char team_id[16];	/* the token's team */
 	bool env_token;			/* token bound to one environment */
 	unsigned char env_id[16];	/* that environment, when env_token */

@@ -42,9 +42,12 @@ const char ei_select_sql[] = EI_SELECT;
 /* The caller's scope: team, env-token flag, env. */
 #define EI_SCOPE " ei.team_id = ? AND (? = 0 OR ei.environment_id = ?)"
 
+/* The same scope on a history entry's own ids (db/history_db.h). */
+#define HIST_SCOPE " h.team_id = ? AND (? = 0 OR h.environment_id = ?)"
+
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "auth_token",	/* STMT_AUTH_TOKEN: one row per environment the token sees */
-	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id, e.env_no"
+	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id, e.env_no, tk.id"
 	  " FROM api_token tk"
 	  " LEFT JOIN environment e ON e.team_id = tk.team_id"
 	  "  AND (tk.environment_id IS NULL OR e.id = tk.environment_id)"
@@ -65,7 +68,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  " ei.is_enabled = IF(?, ?, ei.is_enabled),"
 	  " ei.override = IF(?, ?, ei.override),"
 	  " ei.version = ei.version + 1,"
-	  " ei.updated_at = GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND)"
+	  " ei.updated_at = GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND),"
+	  " ei.changed_by = ?, ei.change_request = ?, ei.change_kind = ?"
 	  " WHERE ei.id = ? AND" EI_SCOPE " AND (? = 0 OR ei.version = ?)",
 	  false },
 	{ "ei_delete",	/* STMT_EI_DELETE */
@@ -141,9 +145,9 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "ei_install",	/* STMT_EI_INSTALL: the environment's team comes from the row */
 	  "INSERT INTO environment_integration (id, environment_id, team_id,"
 	  " integration_id, show_in_catalog, is_enabled, override, version,"
-	  " created_at, updated_at)"
-	  " SELECT ?, e.id, e.team_id, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)"
-	  " FROM environment e WHERE e.id = ?",
+	  " created_at, updated_at, changed_by, change_request, change_kind)"
+	  " SELECT ?, e.id, e.team_id, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),"
+	  " ?, ?, ? FROM environment e WHERE e.id = ?",
 	  false },
 	{ "token_insert",	/* STMT_TOKEN_INSERT */
 	  "INSERT INTO api_token (id, selector, secret_sha256, team_id,"
@@ -177,5 +181,44 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  "  WHERE VARIABLE_NAME = 'BINLOG_FORMAT'), 0),"
 	  " EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES"
 	  "  WHERE PRIVILEGE_TYPE = 'SUPER')",
+	  true },
+	{ "hist_page",	/* STMT_HIST_PAGE: versions in [?, ?) of one install,
+			 * newest first: a range of the primary key */
+	  "SELECT h.ei_id, h.environment_id, h.integration_id, h.version, h.at, h.kind,"
+	  " h.token_id, h.token_name, h.request_id, h.show_in_catalog, h.is_enabled,"
+	  " h.override"
+	  " FROM ei_history h WHERE h.ei_id = ? AND h.version >= ? AND h.version < ? AND"
+	  HIST_SCOPE " ORDER BY h.version DESC LIMIT ?",
+	  true },
+	{ "hist_visible",	/* STMT_HIST_VISIBLE: tells an empty page from a 404:
+				 * an entry, or the row itself (installed before
+				 * the history began), in the caller's scope */
+	  "SELECT 1 FROM ei_history h WHERE h.ei_id = ? AND" HIST_SCOPE
+	  " UNION ALL SELECT 1 FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
+	  " LIMIT 1",
+	  true },
+	{ "hist_state",	/* STMT_HIST_STATE: what a restore writes back */
+	  "SELECT h.version, h.show_in_catalog, h.is_enabled, h.override"
+	  " FROM ei_history h WHERE h.ei_id = ? AND h.version = ? AND" HIST_SCOPE,
+	  true },
+	{ "hist_uninstall",	/* STMT_HIST_UNINSTALL: the entry of a DELETE, from
+				 * the row before it goes; parameters: token id
+				 * (twice), request id, then the row and scope */
+	  "INSERT INTO ei_history (ei_id, version, environment_id, team_id, integration_id,"
+	  " at, kind, token_id, token_name, request_id, show_in_catalog, is_enabled, override)"
+	  " SELECT ei.id, ei.version + 1, ei.environment_id, ei.team_id, ei.integration_id,"
+	  " GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND),"
+	  " 'uninstall', ?, (SELECT t.name FROM api_token t WHERE t.id = ?), ?,"
+	  " ei.show_in_catalog, ei.is_enabled, ei.override"
+	  " FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE,
+	  false },
+	{ "hist_trim",	/* STMT_HIST_TRIM: entries up to a version go */
+	  "DELETE FROM ei_history WHERE ei_id = ? AND version <= ?",
+	  true },
+	{ "hist_next_install",	/* STMT_HIST_NEXT_INSTALL: walks the installs with
+				 * history by id, with their newest version (a
+				 * loose scan of the primary key) */
+	  "SELECT ei_id, MAX(version) FROM ei_history WHERE ei_id > ?"
+	  " GROUP BY ei_id ORDER BY ei_id LIMIT 1",
 	  true },
 };

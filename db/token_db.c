@@ -6,10 +6,11 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 			    const unsigned char selector[8],
 			    unsigned char hash[32], struct scope *scope)
 {
-	MYSQL_BIND p[1], res[5];
-	unsigned long sel_len = 8, hash_len = 32, team_len = 16, tenv_len = 16, env_len = 16;
+	MYSQL_BIND p[1], res[6];
+	unsigned long sel_len = 8, hash_len = 32, team_len = 16, tenv_len = 16, env_len = 16,
+		      tok_len = 16;
 	my_bool tenv_null = 0, env_null = 0;
-	unsigned char team[16], tenv[16], env[16];
+	unsigned char team[16], tenv[16], env[16], tok[16];
 	uint32_t env_no = 0;
 	MYSQL_STMT *st = NULL;
 	enum db_err rc;
@@ -31,6 +32,8 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 	res[4].buffer_type = MYSQL_TYPE_LONG;
 	res[4].buffer = &env_no;
 	res[4].is_unsigned = 1;
+	bind_bin(&res[5], tok, &tok_len);
+	res[5].buffer_length = 16;
 
 	rc = db_exec(db, STMT_AUTH_TOKEN, p, res, &st);
 	if (rc != DB_OK)
@@ -39,6 +42,7 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 	rc = DB_NOTFOUND;
 	while ((f = db_fetch(st)) == 1) {
 		if (rc == DB_NOTFOUND) {
+			memcpy(scope->token_id, tok, 16);
 			memcpy(scope->team_id, team, 16);
 			scope->env_token = !tenv_null;
 			if (!tenv_null)

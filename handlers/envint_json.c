@@ -147,3 +147,38 @@ void envint_json(struct req *r, const struct ei_row *row, const struct scope *sc
 	put_raw(r, &row->override);
 	JW_LIT(r, "}");
 }
+
+void history_json(struct req *r, const struct hist_entry *e)
+{
+	JW_LIT(r, "{\"environment_integration_id\":");
+	jw_id(r, e->ei_id);
+	JW_LIT(r, ",\"environment_id\":");
+	jw_id(r, e->environment_id);
+	JW_LIT(r, ",\"integration_id\":");
+	jw_id(r, e->integration_id);
+	JW_LIT(r, ",\"version\":");
+	jw_uint(r, e->version);
+	JW_LIT(r, ",\"kind\":");
+	put_text(r, &e->kind);
+	JW_LIT(r, ",\"created_at\":");
+	put_time(r, &e->at);
+	JW_LIT(r, ",\"token\":");
+	if (e->has_token) {
+		JW_LIT(r, "{\"id\":");
+		jw_id(r, e->token_id);
+		JW_LIT(r, ",\"name\":");
+		put_text(r, &e->token_name);
+		JW_LIT(r, "}");
+	} else {
+		JW_LIT(r, "null");
+	}
+	JW_LIT(r, ",\"request_id\":");
+	put_text(r, &e->request_id);
+	JW_LIT(r, ",\"show_in_catalog\":");
+	jw_bool(r, e->show_in_catalog);
+	JW_LIT(r, ",\"is_enabled\":");
+	jw_bool(r, e->is_enabled);
+	JW_LIT(r, ",\"override\":");
+	put_raw(r, &e->override);
+	JW_LIT(r, "}");
+}

@@ -84,11 +84,7 @@ void envint_list(struct req *r)
 	if (!full && n == q.limit)
 		got = db_ei_page_next(page, &peek);
 	if (got < 0) {
-		/* A 503 if nothing has left yet; past that, the connection is
-		 * cut (req_abort), so no client takes the page for complete. */
-		log_error("req %s: list: fetching row %zu failed", r->id, n);
-		if (req_retract(r))
-			req_reply_db(r, DB_UNAVAILABLE, NULL);
+		page_fetch_failed(r, "list", n);
 		goto out;
 	}
 	more = full || (n == q.limit && got == 1);

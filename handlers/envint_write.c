@@ -1,4 +1,8 @@
 /*
+ * Every write names its actor (EI_ACTOR) for the change history: the
+ * row's triggers, or db_history_uninstall for a DELETE, append the entry
+ * in the write's own transaction (db/migrations/0005).
+ *
  * Static functions, in order: check_if_match, patch_tx, same_override,
  * merge_tx, delete_tx, install_env_or_reply.
  */
@@ -14,6 +18,7 @@
 #include "app/http/auth.h"
 #include "app/http/req_body.h"
 #include "db/envint_db.h"
+#include "db/history_db.h"
 #include "handlers/envint_json.h"
 
 /* With If-Match: locks the row (inside the caller's transaction) and
@@ -62,7 +67,8 @@ static enum db_err patch_tx(struct db *db, void *ctx)
 	enum db_err rc = check_if_match(r, t->id, &pre);
 
 	if (rc == DB_OK && (u->set_show_in_catalog || u->set_is_enabled || u->set_override))
-		rc = db_ei_update(db, &r->scope, t->id, u, &pre);
+		rc = db_ei_update(db, &r->scope, t->id, u, &pre,
+				  &EI_ACTOR(r, CHG_UPDATE));
 	if (rc != DB_OK)
 		return rc;
 	if (!u->set_override)
@@ -126,7 +132,7 @@ static enum db_err merge_tx(struct db *db, void *ctx)
 	u.set_override &= !same_override(&s.override, u.override, u.override_len);
 	pre = (struct ei_precond){ .check = true, .version = s.version };
 	if (u.set_show_in_catalog || u.set_is_enabled || u.set_override)
-		rc = db_ei_update(db, &r->scope, t->id, &u, &pre);
+		rc = db_ei_update(db, &r->scope, t->id, &u, &pre, &EI_ACTOR(r, CHG_UPDATE));
 	if (rc == DB_OK)
 		rc = db_ei_get_lean(db, r->arena, &r->scope, t->id, &t->row);
 	/* the override is in hand either way: do not read it back */
@@ -183,7 +189,8 @@ void envint_patch(struct req *r)
 	ei_reply_object(r, 200, &t.row);
 }
 
-/* A DELETE with If-Match: the check and the delete under the row lock. */
+/* A DELETE: under the row's lock, the If-Match check (if any), the
+ * uninstall entry of the history, and the delete. */
 struct delete_tx {
 	struct req *r;
 	const unsigned char *id;
@@ -192,10 +199,18 @@ struct delete_tx {
 static enum db_err delete_tx(struct db *db, void *ctx)
 {
 	struct delete_tx *t = ctx;
-	struct ei_precond pre;
-	enum db_err rc = check_if_match(t->r, t->id, &pre);
+	struct req *r = t->r;
+	struct ei_precond pre = { 0 };
+	unsigned long long version;
+	enum db_err rc = db_ei_lock(db, &r->scope, t->id, &version);
 
-	return rc == DB_OK ? db_ei_delete(db, &t->r->scope, t->id, &pre) : rc;
+	if (rc != DB_OK)
+		return rc;
+	if (r->if_match != NULL && !etag_if_match(r->if_match, version))
+		return DB_CONFLICT;
+	rc = db_history_uninstall(db, &r->scope, t->id, &EI_ACTOR(r, CHG_UPDATE),
+				  r->cfg->history_keep);
+	return rc == DB_OK ? db_ei_delete(db, &r->scope, t->id, &pre) : rc;
 }
 
 /* DELETE /environment-integration/{id}: {"id": ...}; a second one is 404. */
@@ -203,6 +218,7 @@ void envint_delete(struct req *r)
 {
 	unsigned char id[16];
 	struct ei_list_query none;
+	struct delete_tx t = { r, id };
 	enum db_err rc;
 	yajl_gen g;
 
@@ -210,13 +226,7 @@ void envint_delete(struct req *r)
 		return;
 	if (ei_id_or_reply(r, id) < 0)
 		return;
-	if (r->if_match != NULL) {
-		struct delete_tx t = { r, id };
-
-		rc = db_tx_run(r->db, delete_tx, &t);
-	} else {
-		rc = db_ei_delete(r->db, &r->scope, id, NULL);	/* one statement */
-	}
+	rc = db_tx_run(r->db, delete_tx, &t);
 	if (rc != DB_OK) {
 		req_reply_db(r, rc, EI_NOT_FOUND);
 		return;
@@ -306,7 +316,8 @@ void envint_post(struct req *r)
 	id_generate(id);
 	rc = db_ei_install(r->db, id, env, b.integration_id,
 			   b.has_show_in_catalog && b.show_in_catalog,
-			   !b.has_is_enabled || b.is_enabled, b.override, b.override_len);
+			   !b.has_is_enabled || b.is_enabled, b.override, b.override_len,
+			   &EI_ACTOR(r, CHG_INSTALL));
 	if (rc == DB_CONFLICT) {	/* already installed: that one, with 200 */
 		rc = db_ei_find(r->db, env, b.integration_id, id);
 		status = 200;

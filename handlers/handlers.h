@@ -14,6 +14,10 @@
  * invisible, or named by something that is not a UUID. */
 #define EI_NOT_FOUND "environment integration not found"
 
+/* The actor of a write the request makes (the change history): its
+ * token and request id. */
+#define EI_ACTOR(r, kind) ((struct ei_actor){ (r)->scope.token_id, (r)->id, (kind) })
+
 /* The {id} of an item route into id; 0, or -1 after replying 404. */
 int ei_id_or_reply(struct req *r, unsigned char id[16]);
 
@@ -24,6 +28,11 @@ void ei_reply_object(struct req *r, int status, const struct ei_row *row);
  * after replying 400 naming the parameter. */
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q);
 
+/* A page's row `n` could not be fetched: a 503 if nothing has left yet;
+ * past that, the connection is cut (req_abort), so no client takes the
+ * page for complete. Logged with `what` (list, history). */
+void page_fetch_failed(struct req *r, const char *what, size_t n);
+
 void healthz_get(struct req *r);	/* GET /healthz */
 void status_get(struct req *r);		/* GET status_path: the pool's scoreboard */
 void envint_list(struct req *r);	/* GET /environment-integration */
@@ -33,5 +42,9 @@ void envint_patch(struct req *r);	/* PATCH /environment-integration/{id} */
 void envint_delete(struct req *r);	/* DELETE /environment-integration/{id} */
 /* GET /environment-integration/{id}/effective-config */
 void envint_effective_config(struct req *r);
+/* GET /environment-integration/{id}/history */
+void envint_history(struct req *r);
+/* POST /environment-integration/{id}/restore */
+void envint_restore(struct req *r);
 
 #endif

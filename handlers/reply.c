@@ -4,6 +4,7 @@
 
 #include "app/api/etag.h"
 #include "app/base/ids.h"
+#include "app/base/log.h"
 #include "handlers/envint_json.h"
 
 int ei_id_or_reply(struct req *r, unsigned char id[16])
@@ -42,4 +43,11 @@ int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q
 	else
 		req_reply_invalid(r, "invalid query parameter '", "': ", &f);
 	return -1;
+}
+
+void page_fetch_failed(struct req *r, const char *what, size_t n)
+{
+	log_error("req %s: %s: fetching row %zu failed", r->id, what, n);
+	if (req_retract(r))
+		req_reply_db(r, DB_UNAVAILABLE, NULL);
 }

@@ -21,6 +21,7 @@ enum btype {
 	BT_BOOL,	/* BT_BOOL */
 	BT_UUID,	/* BT_UUID: a UUID string */
 	BT_OVERRIDE,	/* BT_OVERRIDE: an object, or null */
+	BT_VERSION,	/* BT_VERSION: a whole number from 1 */
 	BT_READONLY,	/* BT_READONLY: part of the object, never writable */
 	BT__MAX
 };
@@ -44,6 +45,7 @@ static const struct bfield {
 	{ "override", BT_OVERRIDE, MODES_ALL, B(has_override), NOFF },
 	{ "integration_id", BT_UUID, 1u << BODY_POST, B(has_integration_id), B(integration_id) },
 	{ "environment_id", BT_UUID, 1u << BODY_POST, B(has_environment_id), B(environment_id) },
+	{ "version", BT_VERSION, 1u << BODY_RESTORE, B(has_version), B(version) },
 	{ "id", BT_READONLY, 0, NOFF, NOFF },
 	{ "created_at", BT_READONLY, 0, NOFF, NOFF },
 	{ "updated_at", BT_READONLY, 0, NOFF, NOFF },
@@ -55,6 +57,7 @@ static const char *const type_errors[BT__MAX] = {
 	"must be a boolean",		/* BT_BOOL */
 	"must be a UUID string",	/* BT_UUID */
 	"must be an object or null",	/* BT_OVERRIDE */
+	"must be a whole number from 1",	/* BT_VERSION */
 	"is read-only",			/* BT_READONLY */
 };
 
@@ -158,9 +161,23 @@ static int cb_number(void *ctx, const char *s, size_t n)
 {
 	struct body_parser *p = ctx;
 
+	unsigned long long v = 0;
+
 	if (p->in_override)
 		return routed(p, jc_callbacks()->yajl_number(p->jc, s, n));
-	return field_value(p, BT__MAX);
+	if (!field_value(p, BT_VERSION))
+		return 0;
+	/* digits only (no sign, fraction or exponent), no leading zero, at
+	 * most 18 of them: no overflow */
+	if (n == 0 || n > 18 || s[0] == '0')
+		return fail(p, p->cur->name, type_errors[BT_VERSION]);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return fail(p, p->cur->name, type_errors[BT_VERSION]);
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*(unsigned long long *)((char *)&p->out + p->cur->val) = v;
+	return 1;
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
@@ -259,8 +276,10 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
 		if (p->seen & (1u << i))
 			return fail_key(p, key, n, "duplicate key");
 		p->seen |= 1u << i;
-		if (!(bfields[i].modes & (1u << p->mode)))
-			return fail_key(p, key, n, "is read-only");
+		if (!(bfields[i].modes & (1u << p->mode)))	/* a restore's
+			 * body is not an object's: its other names are unknown */
+			return fail_key(p, key, n, p->mode == BODY_RESTORE ? "unknown field" :
+						   "is read-only");
 		p->cur = &bfields[i];
 		return 1;
 	}

@@ -25,13 +25,14 @@ enum body_mode {
 			 * (RFC 7396): checked as JSON only (its nulls delete
 			 * keys; the merged result meets the override rules,
 			 * override_merge), and {} kept as {} (changes nothing) */
+	BODY_RESTORE,	/* BODY_RESTORE: version alone (POST .../restore) */
 	BODY__MAX
 };
 
 /* What a valid body said. */
 struct body {
 	bool has_show_in_catalog, has_is_enabled, has_override;
-	bool has_integration_id, has_environment_id;
+	bool has_integration_id, has_environment_id, has_version;
 	bool merge;		/* parsed as BODY_MERGE */
 	bool show_in_catalog, is_enabled;
 	const char *override;	/* canonical JSON; NULL (with has_override)
@@ -39,6 +40,7 @@ struct body {
 				 * {} but in BODY_MERGE */
 	size_t override_len;
 	unsigned char integration_id[16], environment_id[16];
+	unsigned long long version;	/* a whole number from 1 */
 };
 
 struct body_parser;

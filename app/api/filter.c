@@ -1,6 +1,7 @@
 /*
  * Static functions, in order: failp, parse_value, filter_slot, add_value,
- * field_find, parse_filter, parse_limit, parse_cursor.
+ * field_find, parse_filter, parse_limit, parse_version,
+ * parse_cursor.
  */
 #include "app/api/filter.h"
 
@@ -55,7 +56,8 @@ struct parser {
 	struct failure *fail;
 	const char *param;	/* decoded name of the pair being parsed */
 	size_t cap[FILTER_MAX_PARAMS];	/* value capacity per filter */
-	bool seen_limit, seen_cursor;
+	bool seen_limit, seen_cursor, seen_version;
+	enum filter_mode mode;
 };
 
 /* Fails naming the parameter being parsed, echoed within ECHO_MAX. */
@@ -251,6 +253,26 @@ static int parse_limit(struct parser *p, const char *val, size_t n)
 	return 0;
 }
 
+/* FILTER_HISTORY's version: a whole number from 1, at most 18 digits
+ * after any leading zeros (as limit takes them). */
+static int parse_version(struct parser *p, const char *val, size_t n)
+{
+	if (p->seen_version)
+		return failp(p, "given more than once");
+	p->seen_version = true;
+	if (n == 0 || strspn(val, "0123456789") != n)
+		return failp(p, "must be a whole number from 1");
+	while (n > 1 && *val == '0') {
+		val++;
+		n--;
+	}
+	if (n > 18 || val[0] == '0')
+		return failp(p, "must be a whole number from 1");
+	p->q->has_version = true;
+	p->q->version = strtoull(val, NULL, 10);
+	return 0;
+}
+
 static int parse_cursor(struct parser *p, const char *val, size_t n)
 {
 	struct cursor c;
@@ -260,9 +282,11 @@ static int parse_cursor(struct parser *p, const char *val, size_t n)
 	p->seen_cursor = true;
 	if (n == 0)
 		return 0;	/* empty: the first page */
-	if (cursor_decode(val, n, &c) < 0 || !time_in_range(c.created_us))
+	if (cursor_decode(val, n, &c) < 0 || !(p->mode == FILTER_HISTORY ? c.created_us > 1 :
+						time_in_range(c.created_us)))
 		return failp(p, "is not a cursor returned by this API");
 	p->q->has_after = true;
+	p->q->after_version = (unsigned long long)c.created_us;
 	p->q->after_created_us = c.created_us;
 	memcpy(p->q->after_id, c.id, 16);
 	return 0;
@@ -271,10 +295,11 @@ static int parse_cursor(struct parser *p, const char *val, size_t n)
 int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 		 enum filter_mode mode, struct ei_list_query *out, struct failure *fail)
 {
-	struct parser p = { .a = a, .cfg = cfg, .q = out, .fail = fail };
+	struct parser p = { .a = a, .cfg = cfg, .q = out, .fail = fail, .mode = mode };
 	const char *cur = query;
 	struct qs_pair pair;
 	size_t count = 0;
+	bool paged = mode == FILTER_LIST || mode == FILTER_HISTORY;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -305,10 +330,14 @@ int filter_parse(struct arena *a, const char *query, const struct config *cfg,
 		val[vl] = '\0';
 		if (mode == FILTER_NONE)
 			rc = failp(&p, "unknown parameter (this method takes none)");
-		else if (mode == FILTER_LIST && strcmp(key, "limit") == 0)
+		else if (paged && strcmp(key, "limit") == 0)
 			rc = parse_limit(&p, val, (size_t)vl);
-		else if (mode == FILTER_LIST && strcmp(key, "next_cursor") == 0)
+		else if (paged && strcmp(key, "next_cursor") == 0)
 			rc = parse_cursor(&p, val, (size_t)vl);
+		else if (mode == FILTER_HISTORY && strcmp(key, "version") == 0)
+			rc = parse_version(&p, val, (size_t)vl);
+		else if (mode == FILTER_HISTORY)
+			rc = failp(&p, "unknown parameter");
 		else
 			rc = parse_filter(&p, key, val, (size_t)vl);
 	}

@@ -23,6 +23,8 @@ enum filter_mode {
 	FILTER_ITEM,	/* FILTER_ITEM: GET of one object: the list's filters as
 			 * extra conditions; limit and next_cursor are unknown */
 	FILTER_NONE,	/* FILTER_NONE: PATCH, DELETE: every parameter is unknown */
+	FILTER_HISTORY,	/* FILTER_HISTORY: a history page: limit, next_cursor (a
+			 * history cursor) and version; no filters */
 	FILTER__MAX
 };
 

@@ -74,6 +74,11 @@ struct ei_list_query {
 	long long after_created_us;
 	unsigned char after_id[16];
 	unsigned limit;		/* rows wanted on the page */
+	/* FILTER_HISTORY: next_cursor's position (after_id is the install's
+	 * id, checked by the handler) and the version filter */
+	unsigned long long after_version;
+	bool has_version;
+	unsigned long long version;
 };
 
 #endif

@@ -53,7 +53,7 @@ static const struct ckey keys[] = {
 	{ "db_name", CT_STR, F(db_name), 0, 0, "envint" },
 	{ "db_timeout", CT_UINT, F(db_timeout), 1, 300, "5" },
 	{ "db_failback_seconds", CT_UINT, F(db_failback_seconds), 0, 86400, "30" },
-	{ "db_causal_reads", CT_BOOL, F(db_causal_reads), 0, 1, "yes" },
+	{ "db_causal_reads", CT_BOOL, F(db_causal_reads), 0, 1, "no" },
 	{ "retry_after", CT_UINT, F(retry_after), 1, 3600, "1" },
 	{ "auth_cache_seconds", CT_UINT, F(auth_cache_seconds), 0, 300, "2" },
 	{ "body_max", CT_SIZE, F(body_max), 64, 1ULL << 30, "8m" },
@@ -67,6 +67,8 @@ static const struct ckey keys[] = {
 	{ "log_file", CT_STR, F(log_file), 0, 0, "" },
 	{ "status_path", CT_STR, F(status_path), 0, 0, "" },
 	{ "slow_ms", CT_UINT, F(slow_ms), 0, 3600000, "1000" },
+	/* issue 15: the change history */
+	{ "history_keep", CT_UINT, F(history_keep), 0, 1000000, "100" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

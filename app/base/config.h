@@ -52,6 +52,9 @@ struct config {
 	char status_path[128];	/* "" = no status page */
 	unsigned slow_ms;	/* a request slower than this is counted and
 				 * logged with its database time; 0 = off */
+
+	/* issue 15: the change history */
+	unsigned history_keep;	/* entries kept per install; 0 = all */
 };
 
 /* Fills `c` with the documented defaults. */

@@ -19,6 +19,7 @@
 #include "app/base/arena.h"
 #include "app/base/config.h"
 #include "db/db.h"
+#include "db/envint_db.h"
 
 /* What every command works with. The arena is reset after each unit of
  * work (an imported file, an integration redacted). */
@@ -38,6 +39,11 @@ int cmd_install(struct ctl *c, int argc, char **argv);		/* tenants.c */
 int cmd_integration(struct ctl *c, int argc, char **argv);	/* integrations.c */
 int cmd_token(struct ctl *c, int argc, char **argv);		/* tokens.c */
 int cmd_demo(struct ctl *c, int argc, char **argv);		/* demo.c */
+int cmd_history(struct ctl *c, int argc, char **argv);		/* history.c */
+
+/* The actor of envintctl's writes in the change history: kind admin, no
+ * token, no request (util.c). */
+extern const struct ei_actor ctl_actor;
 
 /* Prints the usage text (main.c). */
 void ctl_usage(FILE *f);

@@ -149,7 +149,7 @@ static int load_install(struct ctl *c, yajl_val in, const struct named *envs,
 			goto out;
 	}
 	id_generate(id);
-	if (db_ei_install(c->db, id, eid, iid, true, true, ov, ovlen) == DB_OK)
+	if (db_ei_install(c->db, id, eid, iid, true, true, ov, ovlen, &ctl_actor) == DB_OK)
 		rc = 0;
 out:
 	if (g != NULL)

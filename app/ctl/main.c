@@ -26,6 +26,8 @@ void ctl_usage(FILE *f)
 		"  token revoke (TOKEN-ID | TOKEN)\n"
 		"  demo [--dir DIR]                    load DIR/teams.json, installs.json and\n"
 		"                                      integrations/ into an empty database\n"
+		"  history prune                       keep the newest history_keep entries of\n"
+		"                                      every install's change history\n"
 		"DIR defaults to %s (demo: %s/demo).\n", PKGDATADIR, PKGDATADIR);
 }
 
@@ -40,6 +42,7 @@ static const struct {
 	{ "install", cmd_install },
 	{ "token", cmd_token },
 	{ "demo", cmd_demo },
+	{ "history", cmd_history },
 };
 
 int main(int argc, char **argv)

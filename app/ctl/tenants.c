@@ -65,7 +65,7 @@ int cmd_install(struct ctl *c, int argc, char **argv)
 	    ctl_need_id("--integration", ctl_opt(argc, argv, "--integration"), integ) < 0)
 		return 2;
 	id_generate(id);
-	rc = db_ei_install(c->db, id, env, integ, true, true, NULL, 0);
+	rc = db_ei_install(c->db, id, env, integ, true, true, NULL, 0, &ctl_actor);
 	if (rc != DB_OK) {
 		fprintf(stderr, "envintctl: install: %s\n", ctl_db_err_text(rc));
 		return 1;

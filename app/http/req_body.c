@@ -47,8 +47,9 @@ int req_body_or_reply(struct req *r, enum body_mode mode, struct body *out)
 	if (mt == MT_MERGE_PATCH && mode == BODY_PATCH)
 		mode = BODY_MERGE;
 	else if (mt != MT_JSON) {
-		req_reply_error(r, 415, mode == BODY_POST ? "Content-Type must be application/json" :
-				"Content-Type must be application/json or application/merge-patch+json");
+		req_reply_error(r, 415, mode == BODY_PATCH ?
+				"Content-Type must be application/json or application/merge-patch+json" :
+				"Content-Type must be application/json");
 		return -1;
 	}
 	if ((unsigned long long)left > r->cfg->body_max) {

@@ -16,6 +16,10 @@ static const struct route routes[ROUTE__MAX] = {
 	    [M_DELETE] = envint_delete }, NULL },
 	{ "/environment-integration", true, true,	/* ROUTE_EI_EFFECTIVE */
 	  { [M_GET] = envint_effective_config }, "/effective-config" },
+	{ "/environment-integration", true, true,	/* ROUTE_EI_HISTORY */
+	  { [M_GET] = envint_history }, "/history" },
+	{ "/environment-integration", true, true,	/* ROUTE_EI_RESTORE */
+	  { [M_POST] = envint_restore }, "/restore" },
 };
 
 enum route_id router_match(struct arena *a, const char *path, const char **param)

@@ -4,8 +4,8 @@ loaded with the bench's datasets, and two envint instances over them, each
 with its own nginx rendered from the production site exactly as the
 single-server stack's is (tests/integration/stack.py, Stack.start_nginx):
 
-  "on"   db_causal_reads = yes (the default): what "W1/W4 cluster" measure;
-  "off"  db_causal_reads = no: the other side of the causal-read cost.
+  "on"   db_causal_reads = yes: what "W1/W4 cluster" measure;
+  "off"  db_causal_reads = no (the default): the other side of the causal-read cost.
 
 Both take the nodes in the same order (node1, node2, node3; db_host_of), so
 every request of either goes to node1 and the only difference between them

@@ -586,8 +586,10 @@ class App:
         self.pgids = set()       # every master's group (its workers stay in it)
 
     def configure(self):
+        # the two hosts use opposite node orders: causal reads (off by
+        # default) keep a client's write visible through the other host
         self.stack.write_config(log_level="info", retry_after=1, grace_seconds=5,
-                                **db_host_of(self.order))
+                                db_causal_reads="yes", **db_host_of(self.order))
 
     def start(self):
         self.stack.start_app()

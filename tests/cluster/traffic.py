@@ -650,6 +650,66 @@ def conflicts(rec, driver, seconds):
 
 # ---------------------------------------------------------------- end check
 
+def merge_race(ctx, n=32, tries=20):
+    """Issue 15 §1 on the cluster: n concurrent merge patches of one row,
+    half through envint A and half through B (each on its own first node),
+    each adding its own environment_variables key. A 503 (a certification
+    conflict past envint's retries, or a node going away) is sent again, as
+    a careful client does: a merge is idempotent, so one that did land and
+    is sent again changes nothing. Returns (statuses of the last try of
+    each, keys found, version before, version after), read through A."""
+    used = set(ctx["conflict_rows"]) | {ctx["probe_row"]}
+    for own in ctx["own"]:
+        used |= set(own)
+    row = next(r for r in ctx["rows"] if r not in used)
+    path = "/environment-integration/" + row
+    auth = {"Authorization": "Bearer " + ctx["token"]}
+
+    def call(port, method, body=None, ctype=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=ctx["timeout"])
+        try:
+            h = dict(auth)
+            if ctype:
+                h["Content-Type"] = ctype
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            return r.status, r.read()
+        except (OSError, http.client.HTTPException):
+            return 0, b""
+        finally:
+            conn.close()
+
+    status, data = call(ctx["ports"]["A"], "GET")
+    if status != 200:
+        raise RuntimeError("merge race: GET of %s gave %d" % (row, status))
+    before = json.loads(data)["version"]
+    barrier = threading.Barrier(n)
+    last = [None] * n
+
+    def one(i):
+        port = ctx["ports"]["A" if i % 2 else "B"]
+        body = json.dumps({"override": {"environment_variables": {"RACE_%02d" % i: str(i)}}})
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass
+        for _ in range(tries):
+            last[i], _data = call(port, "PATCH", body, "application/merge-patch+json")
+            if last[i] != 503 and last[i] != 0:
+                return
+            time.sleep(0.2)
+    ts = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(ctx["timeout"] * tries + 30)
+    status, data = call(ctx["ports"]["A"], "GET")
+    obj = json.loads(data) if status == 200 else {}
+    env = (obj.get("override") or {}).get("environment_variables") or {}
+    keys = sorted(k for k in env if k.startswith("RACE_"))
+    return last, keys, before, obj.get("version")
+
+
 def causal_rows(node, team):
     """Every install of the team on this node, after a causal read:
     {id: (version, label, environment, integration)}."""

@@ -3,7 +3,7 @@
  * it, the override canonicaliser (app/json/json_canon.c) in sink mode.
  *
  * Input: 2 bytes of chunk seed, then the body. Each mode (BODY_PATCH,
- * BODY_POST) parses the body twice: whole (one body_feed) and in chunks of
+ * BODY_POST, BODY_RESTORE) parses the body twice: whole (one body_feed) and in chunks of
  * 1..64 bytes drawn from the seed, stopping at the first rejected chunk as
  * req_body.c does. max_depth is json_depth_max's default (64) and the size
  * hint is the body length (the Content-Length), as in req_body.c.
@@ -143,6 +143,13 @@ static void check_success(enum body_mode mode, const struct body *b)
 {
 	if (mode == BODY_PATCH)
 		CHECK(!b->has_integration_id && !b->has_environment_id);
+	if (mode == BODY_RESTORE) {	/* version alone, a whole number from 1 */
+		CHECK(!b->has_show_in_catalog && !b->has_is_enabled && !b->has_override);
+		CHECK(!b->has_integration_id && !b->has_environment_id);
+		CHECK(!b->has_version || (b->version >= 1 && b->version < 1000000000000000000ULL));
+	} else {
+		CHECK(!b->has_version);
+	}
 	if (b->override != NULL) {
 		CHECK(b->has_override);
 		check_override_fixed_point(b);
@@ -164,14 +171,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* BODY_MERGE (whose override is held to JSON rules only, and may
 	 * be {}) is fuzz_merge's */
-	for (int m = BODY_PATCH; m <= BODY_POST; m++) {
+	static const enum body_mode modes[] = { BODY_PATCH, BODY_POST, BODY_RESTORE };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		enum body_mode m = modes[i];
 		struct outcome whole, chunked;
 
-		run((enum body_mode)m, body, n, seed, true, &whole);
-		run((enum body_mode)m, body, n, seed, false, &chunked);
-		compare((enum body_mode)m, &whole, &chunked);
+		run(m, body, n, seed, true, &whole);
+		run(m, body, n, seed, false, &chunked);
+		compare(m, &whole, &chunked);
 		if (whole.rc == 0)
-			check_success((enum body_mode)m, &whole.b);
+			check_success(m, &whole.b);
 	}
 	arena_reset(arena);
 	return 0;

@@ -266,6 +266,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECKF(utf8_valid(fail.path, pl), "failure path is not valid UTF-8");
 		check_envelope(fail.path, fail.message);
 	}
+	/* the history route's mode: no filters, a version from 1, a cursor
+	 * position from 2 (nothing lies below version 1) */
+	rc = filter_parse(arena, query, &cfg, FILTER_HISTORY, &q, &fail);
+	CHECK(rc == 0 || rc == -1);
+	if (rc == 0) {
+		CHECK(q.n_filters == 0);
+		CHECKF(q.limit >= 1 && q.limit <= cfg.page_max, "limit %u", q.limit);
+		CHECK(!q.has_version || q.version >= 1);
+		CHECK(!q.has_after || q.after_version >= 2);
+	} else {
+		CHECK(fail.path != NULL && fail.message != NULL);
+	}
 	free(query);
 	arena_reset(arena);
 	return 0;

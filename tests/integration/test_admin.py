@@ -156,15 +156,16 @@ def test_cli_rejects_invalid_integration_files(stack):
     check(r.returncode == 2 and "UUID" in r.stderr, r.stderr)
 
 
-def test_migrations_0002_to_0004_upgrade_installs(stack):
+def test_migrations_0002_to_0005_upgrade_installs(stack):
     """A database at schema version 1 with installs, migrated as it would
     have been: to version 2 (0002: integration_install as sorted id lists),
     then with a new install, through version 3 (0003: every environment gets
     its number in its team in creation order, the lists become bitmaps of
     those numbers, the triggers keep them after that, and number a new
     environment) to version 4 (0004: every integration has a version, 1 for
-    the existing ones), and re-running 0003 and 0004 (as after a failure
-    half-way) is safe."""
+    the existing ones) and 5 (0005: the change history, empty for existing
+    installs, then kept by the triggers), and re-running 0003 to 0005 (as
+    after a failure half-way) is safe."""
     db = "envint_mig2"
     stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
                    "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
@@ -211,8 +212,12 @@ def test_migrations_0002_to_0004_upgrade_installs(stack):
         stack.sql_root(install(6, envs["e2"], team, integs[1]), database=db)
         for attempt in range(2):
             out = stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
-            check(out.stdout.strip() == "schema version 4", out.stdout + out.stderr)
-            check(out.stderr.index("0003_") < out.stderr.index("0004_"), out.stderr)
+            check(out.stdout.strip() == "schema version 5", out.stdout + out.stderr)
+            check(out.stderr.index("0003_") < out.stderr.index("0004_") <
+                  out.stderr.index("0005_"), out.stderr)
+            hist = stack.sql_root("SELECT COUNT(*) FROM ei_history", database=db).stdout.strip()
+            check(hist == "0", "attempt %d: history invented for old installs: %s"
+                  % (attempt, hist))
             vers = stack.sql_root("SELECT version FROM integration", database=db).stdout.split()
             check(vers == ["1", "1"], "attempt %d: integration versions %r" % (attempt, vers))
             nos = dict(line.split("\t") for line in stack.sql_root(
@@ -242,6 +247,18 @@ def test_migrations_0002_to_0004_upgrade_installs(stack):
                               " UNHEX('%s') ORDER BY integration_id" % team, database=db).stdout.split()
         check(rows == ["05", "1A"], rows)
         check(install_drift(stack, db) == [], install_drift(stack, db))
+        # 0005's triggers: the new install has its first entry (a DBA's:
+        # admin, no token), an UPDATE that raises the version the next,
+        # one that leaves it alone none; the SQL DELETE none (the API's
+        # DELETE writes its uninstall entry itself)
+        stack.sql_root("UPDATE environment_integration SET version = version + 1,"
+                       " is_enabled = FALSE WHERE id = UNHEX('%032X');"
+                       " UPDATE environment_integration SET show_in_catalog = TRUE"
+                       " WHERE id = UNHEX('%032X');" % (9, 9), database=db)
+        hist = stack.sql_root("SELECT HEX(ei_id), version, kind, token_id IS NULL, is_enabled"
+                              " FROM ei_history ORDER BY version", database=db).stdout.split()
+        check(hist == ["%032X" % 9, "1", "admin", "1", "1", "%032X" % 9, "2", "admin", "1", "0"],
+              hist)
         # the procedures of 0002 are gone
         procs = stack.sql_root("SELECT COUNT(*) FROM information_schema.routines"
                                " WHERE routine_schema = '%s'" % db).stdout.strip()
@@ -343,7 +360,7 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(other.sql("SHOW TABLES") == [], "migrate changed something: %r" % other.sql("SHOW TABLES"))
         other.sql_root("SET GLOBAL log_bin_trust_function_creators = 1")
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 4", r.stdout)
+        check(r.stdout.strip() == "schema version 5", r.stdout)
         nokey = other.sql(
             "SELECT t.TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'envint'"
             " AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c"
@@ -352,6 +369,6 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(nokey == [], "tables without a primary key: %r" % nokey)
         # nothing left to apply: no check needed, nothing printed but the version
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 4", r.stdout)
+        check(r.stdout.strip() == "schema version 5", r.stdout)
     finally:
         other.stop_db()

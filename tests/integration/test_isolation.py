@@ -201,6 +201,12 @@ def db_state(stack):
     return rows, sums
 
 
+def history_checksum(stack):
+    """CHECKSUM of ei_history: the refused requests of the matrix must not
+    add (or remove) an entry anywhere."""
+    return stack.sql("CHECKSUM TABLE ei_history")[0][1]
+
+
 def db_inventory(stack):
     """Every team, environment and integration id with its team."""
     out = stack.sql(
@@ -357,6 +363,15 @@ def world(stack):
     stack.sql("INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
               " show_in_catalog, is_enabled, override, version, created_at, updated_at) VALUES "
               + ",".join(values))
+    # each row's history: one entry of version 1 (unless the insert left
+    # one), so that a foreign row's history and restore have something to
+    # reveal or to write back
+    stack.sql("INSERT IGNORE INTO ei_history (ei_id, version, environment_id, team_id,"
+              " integration_id, at, kind, token_id, token_name, request_id, show_in_catalog,"
+              " is_enabled, override) SELECT id, version, environment_id, team_id, integration_id,"
+              " updated_at, 'admin', NULL, NULL, NULL, show_in_catalog, is_enabled, override"
+              " FROM environment_integration WHERE id IN (%s)"
+              % ",".join("UNHEX('%s')" % _hex(ei) for ei in w.rows))
     # the twelve tokens
     w.scopes = {}
     for k in range(3):
@@ -409,10 +424,11 @@ def cleanup(stack, w):
     teams = ",".join("UNHEX('%s')" % _hex(t) for t in w.teams)
     stack.sql("DELETE FROM environment_integration WHERE team_id IN (%s)"
               " OR integration_id IN (SELECT id FROM integration WHERE team_id IN (%s));"
+              "DELETE FROM ei_history WHERE team_id IN (%s);"
               "DELETE FROM api_token WHERE team_id IN (%s);"
               "DELETE FROM environment WHERE team_id IN (%s);"
               "DELETE FROM integration WHERE team_id IN (%s);"
-              "DELETE FROM team WHERE id IN (%s);" % ((teams,) * 6))
+              "DELETE FROM team WHERE id IN (%s);" % ((teams,) * 7))
     _WORLDS.pop(stack.dir, None)
 
 
@@ -869,7 +885,20 @@ VARIANTS = [
     ("GET effective-config", None, None, False),
     ("GET effective-config upper-case id", None, None, True),
     ("HEAD effective-config", None, None, False),
+    ("GET history", None, None, False),
+    ("GET history upper-case id", None, None, True),
+    ("GET history ?version=1", None, None, False),
+    ("GET history ?limit=1", None, None, False),
+    ("HEAD history", None, None, False),
+    ("POST restore", {"version": 1}, None, False),
+    ("POST restore If-Match current", {"version": 1}, '"1"', False),
+    ("POST restore If-Match *", {"version": 1}, "*", False),
+    ("POST restore If-Match stale", {"version": 1}, '"999"', False),
+    ("POST restore unknown version", {"version": 2}, None, False),
 ]
+# one of each route, for the demo tenants against the fixture
+DEMO_VARIANTS = ("GET", "PATCH", "DELETE", "PATCH merge", "GET effective-config", "GET history",
+                 "POST restore")
 
 
 def _variant(stack, token, ei, variant):
@@ -881,6 +910,10 @@ def _variant(stack, token, ei, variant):
     path = PATH + "/" + (ei.upper() if upper else ei)
     if "effective-config" in name:
         path += "/effective-config"
+    elif "history" in name:
+        path += "/history" + (name[name.index("?"):] if "?" in name else "")
+    elif "restore" in name:
+        path += "/restore"
     return call(stack, method, path, token, body=body, headers=headers)
 
 
@@ -891,6 +924,7 @@ def test_foreign_rows_answer_like_missing_ones_and_stay_unchanged(stack):
     rows, _ = db_state(stack)
     # a few rows of the demo data and of other modules too
     others = sorted(i for i, r in rows.items() if r["team_id"] not in w.teams)[:6]
+    history0 = history_checksum(stack)
     start = REQUESTS[0]
 
     def run(lb):
@@ -926,11 +960,24 @@ def test_foreign_rows_answer_like_missing_ones_and_stay_unchanged(stack):
             if ck(r.status == 200, lambda: "%s: %s" % (where, show(r))):
                 found = leaks(v, r)
                 ck(not found, lambda: "%s: foreign data %r" % (where, found[:5]))
+            # its history: 200, entries of this row in this scope only
+            for query in ("", "?version=1"):
+                r = _variant(stack, tok, ei, ("GET history" + query, None, None, False))
+                where = "%s GET history%s own %s" % (lb, query, ei)
+                if not ck(r.status == 200, lambda: "%s: %s" % (where, show(r))):
+                    continue
+                found = leaks(v, r)
+                ck(not found, lambda: "%s: foreign data %r" % (where, found[:5]))
+                res = json.loads(r.body)["result"]
+                ck(len(res) == 1 and all(e["environment_integration_id"] == ei and
+                                         e["environment_id"] in v.envs and e["version"] == 1
+                                         for e in res),
+                   lambda: "%s: entries %r" % (where, res))
     pmap(run, sorted(w.tokens))
     # the demo tenants, against every fixture row
     for label in ("acme-team", "acme-production", "globex-team"):
         tok = stack.tokens[label]
-        for variant in (VARIANTS[0], VARIANTS[2], VARIANTS[8], VARIANTS[11], VARIANTS[14]):
+        for variant in (v for v in VARIANTS if v[0] in DEMO_VARIANTS):
             missing = _variant(stack, tok, str(uuid.uuid4()), variant)
             for ei in sorted(w.rows):
                 r = _variant(stack, tok, ei, variant)
@@ -941,6 +988,7 @@ def test_foreign_rows_answer_like_missing_ones_and_stay_unchanged(stack):
            lambda: "%s lists fixture rows: %s" % (label, show(r)))
     print("# %d requests on foreign rows" % (REQUESTS[0] - start), flush=True)
     check_state_unchanged(ck, stack, w, "after PATCH/DELETE of foreign rows")
+    ck(history_checksum(stack) == history0, "the refused requests changed ei_history")
     ck.done()
 
 
@@ -951,6 +999,7 @@ def test_post_into_foreign_scope_writes_nothing(stack):
     w = world(stack)
     ck = Checks("foreign POST")
     vs, ovs = views(stack, w)
+    history0 = history_checksum(stack)
     start = REQUESTS[0]
 
     def post(tok, body):
@@ -1003,6 +1052,7 @@ def test_post_into_foreign_scope_writes_nothing(stack):
     pmap(run, sorted(w.tokens))
     print("# %d refused POSTs" % (REQUESTS[0] - start), flush=True)
     check_state_unchanged(ck, stack, w, "after the refused POSTs")
+    ck(history_checksum(stack) == history0, "the refused POSTs changed ei_history")
     ck.done()
 
 
@@ -1096,12 +1146,39 @@ def _positive_controls(stack, w, ck):
         missing = call(stack, "DELETE", PATH + "/" + str(uuid.uuid4()), w.tokens[sib])
         r = call(stack, "DELETE", PATH + "/" + ei, w.tokens[sib])
         ck(same_reply(r, missing), lambda: "%s DELETE of its sibling's row: %s" % (sib, show(r)))
-        r = call(stack, "DELETE", PATH + "/" + ei, w.tokens[lb], headers={"If-Match": '"1"'})
+        # restore: the other team and the sibling environment as a random
+        # id; its own token writes version 1 back as version 2
+        for tok_lb in (other, sib):
+            missing = call(stack, "POST", PATH + "/" + str(uuid.uuid4()) + "/restore",
+                           w.tokens[tok_lb], body={"version": 1})
+            r = call(stack, "POST", PATH + "/" + ei + "/restore", w.tokens[tok_lb],
+                     body={"version": 1})
+            ck(same_reply(r, missing), lambda: "%s restore of %s's new row: %s"
+               % (tok_lb, lb, show(r)))
+        r = call(stack, "POST", PATH + "/" + ei + "/restore", w.tokens[lb], body={"version": 1},
+                 headers={"If-Match": '"1"'})
+        ck(r.status == 200 and r.header("ETag") == '"2"',
+           lambda: "%s restore own new row: %s" % (lb, show(r)))
+        r = call(stack, "DELETE", PATH + "/" + ei, w.tokens[lb], headers={"If-Match": '"2"'})
         ck(r.status == 200 and json.loads(r.body) == {"id": ei},
            lambda: "%s DELETE own new row: %s" % (lb, show(r)))
         r = call(stack, "DELETE", PATH + "/" + ei, w.tokens[lb])
         ck(r.status == 404, lambda: "%s second DELETE: %s" % (lb, show(r)))
         w.changed.pop(ei)
+        # uninstalled, its history stays with its scope (its environment's
+        # token, its team's) and with no one else
+        for tok_lb in (lb, "T%d/team1" % k):
+            r = call(stack, "GET", PATH + "/" + ei + "/history", w.tokens[tok_lb])
+            got = [(e["version"], e["kind"]) for e in json.loads(r.body)["result"]] \
+                if r.status == 200 else show(r)
+            ck(got == [(3, "uninstall"), (2, "restore"), (1, "install")],
+               lambda: "%s history of %s's uninstalled row: %r" % (tok_lb, lb, got))
+        for tok_lb in (other, sib):
+            missing = call(stack, "GET", PATH + "/" + str(uuid.uuid4()) + "/history",
+                           w.tokens[tok_lb])
+            r = call(stack, "GET", PATH + "/" + ei + "/history", w.tokens[tok_lb])
+            ck(same_reply(r, missing), lambda: "%s history of %s's uninstalled row: %s"
+               % (tok_lb, lb, show(r)))
     # and one original row deleted by a team token
     gone = next(i for i, fx in w.rows.items() if fx["k"] == 1 and fx["j"] == 4)
     r = call(stack, "DELETE", PATH + "/" + gone, w.tokens["T1/team2"], headers={"If-Match": "*"})

@@ -266,9 +266,10 @@ def check_object(obj, snap):
     check(obj["integration"]["id"] == snap["integration_id"], obj["integration"])
 
 
-def check_write(stack, resp, ei, prev):
-    """A successful write: 200, the object equals a fresh GET and the row,
-    version + 1, updated_at strictly later, ETag the new version."""
+def check_write(stack, resp, ei, prev, token=None):
+    """A successful write: 200, the object equals a fresh GET (with token,
+    or this module's) and the row, version + 1, updated_at strictly later,
+    ETag the new version."""
     check(resp.status == 200, "status %d %r" % (resp.status, resp.body[:300]))
     check((resp.header("Content-Type") or "").startswith(JSON), resp.headers)
     obj = resp.json()
@@ -284,7 +285,7 @@ def check_write(stack, resp, ei, prev):
     check(etag_of(resp) == '"%d"' % snap["version"], "ETag %r, version %d"
           % (etag_of(resp), snap["version"]))
     check_object(obj, snap)
-    g = get(stack, ei)
+    g = get(stack, ei, token)
     check(g.status == 200 and g.json() == obj, "PATCH reply differs from GET: %r" % g.body[:300])
     check(etag_of(g) == etag_of(resp), (etag_of(g), etag_of(resp)))
     return obj, snap

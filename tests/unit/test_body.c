@@ -519,6 +519,48 @@ static void test_merge_patch_bodies(void **state)
 		    "number out of range");
 }
 
+/* ================= restore (BODY_RESTORE) ================= */
+
+/* {"version": N}: a whole number from 1, no sign, fraction, exponent or
+ * leading zero; the object's other fields are unknown here. */
+static void test_restore_bodies(void **state)
+{
+	static const struct { const char *in; unsigned long long v; } ok[] = {
+		{ "{\"version\":1}", 1 },
+		{ "{ \"version\" : 42 }", 42 },
+		{ "{\"version\":999999999999999999}", 999999999999999999ULL },
+	};
+	static const char *const bad[] = {
+		"{\"version\":0}", "{\"version\":-1}", "{\"version\":1.5}",
+		"{\"version\":1e3}", "{\"version\":01}", "{\"version\":\"1\"}",
+		"{\"version\":null}", "{\"version\":true}", "{\"version\":[1]}",
+		"{\"version\":{}}", "{\"version\":1000000000000000000}",
+	};
+	struct res r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		for (size_t chunk = 0; chunk <= 3; chunk++) {
+			run(BODY_RESTORE, DEPTH, ok[i].in, strlen(ok[i].in), chunk, &r);
+			assert_int_equal(r.rc, 0);
+			assert_true(r.b.has_version);
+			assert_true(r.b.version == ok[i].v);
+		}
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_fail(BODY_RESTORE, bad[i], strlen(bad[i]), "version",
+			    "must be a whole number from 1");
+	run(BODY_RESTORE, DEPTH, S("{}"), 0, &r);
+	assert_true(r.rc == 0 && !r.b.has_version);
+	expect_fail(BODY_RESTORE, S("{\"version\":1,\"version\":2}"), "version", "duplicate key");
+	expect_fail(BODY_RESTORE, S("{\"is_enabled\":true}"), "is_enabled", "unknown field");
+	expect_fail(BODY_RESTORE, S("{\"override\":{}}"), "override", "unknown field");
+	expect_fail(BODY_RESTORE, S("{\"id\":1}"), "id", "unknown field");
+	/* and a PATCH may not set it: it is the object's */
+	expect_fail(BODY_PATCH, S("{\"version\":3}"), "version", "is read-only");
+	expect_fail(BODY_PATCH, S("{\"is_enabled\":1}"), "is_enabled", "must be a boolean");
+}
+
 /* ================= POST ================= */
 
 static const unsigned char uuid_a[16] = {
@@ -1024,6 +1066,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patch_fields),
 		cmocka_unit_test(test_patch_override_clears),
 		cmocka_unit_test(test_merge_patch_bodies),
+		cmocka_unit_test(test_restore_bodies),
 		cmocka_unit_test(test_post_ids_accepted),
 		cmocka_unit_test(test_post_ids_rejected),
 		cmocka_unit_test(test_deep_nesting_fails_fast),

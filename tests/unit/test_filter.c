@@ -328,12 +328,55 @@ static void test_cursor_parameter(void **state)
 	fails(qs, "next_cursor");
 }
 
+/* FILTER_HISTORY: limit, next_cursor (any position from 2: a version)
+ * and version; no filters. */
+static void test_history_mode(void **state)
+{
+	struct cursor c = { 7, { 0 } };
+	char text[CURSOR_STR_LEN + 1], qs[128];
+	struct ei_list_query q;
+	struct failure f;
+	static const char *const bad[][2] = {
+		{ "version=0", "version" }, { "version=-1", "version" }, { "version=000", "version" },
+		{ "version=1.0", "version" }, { "version=", "version" }, { "version=x", "version" },
+		{ "version=1&version=2", "version" }, { "version=1000000000000000000", "version" },
+		{ "is_enabled=true", "is_enabled" }, { "id=3fda2b4c-0516-41bc-8ae6-4927e42ecce9", "id" },
+		{ "limit=0", "limit" }, { "next_cursor=abc", "next_cursor" }, { "bogus", "bogus" },
+	};
+
+	(void)state;
+	arena_reset(arena);
+	assert_int_equal(filter_parse(arena, "", &cfg, FILTER_HISTORY, &q, &f), 0);
+	assert_true(!q.has_after && !q.has_version && q.limit == cfg.page_default);
+	assert_int_equal(filter_parse(arena, "version=12&limit=5", &cfg, FILTER_HISTORY, &q, &f),
+			 0);
+	assert_true(q.has_version && q.version == 12 && q.limit == 5 && q.n_filters == 0);
+	assert_int_equal(filter_parse(arena, "version=007", &cfg, FILTER_HISTORY, &q, &f), 0);
+	assert_true(q.has_version && q.version == 7);
+	memset(c.id, 0xab, 16);
+	cursor_encode(&c, text);
+	snprintf(qs, sizeof(qs), "next_cursor=%s", text);
+	assert_int_equal(filter_parse(arena, qs, &cfg, FILTER_HISTORY, &q, &f), 0);
+	assert_true(q.has_after && q.after_version == 7);
+	assert_memory_equal(q.after_id, c.id, 16);
+	c.created_us = 1;	/* nothing lies below version 1 */
+	cursor_encode(&c, text);
+	snprintf(qs, sizeof(qs), "next_cursor=%s", text);
+	assert_int_equal(filter_parse(arena, qs, &cfg, FILTER_HISTORY, &q, &f), -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(filter_parse(arena, bad[i][0], &cfg, FILTER_HISTORY, &q, &f), -1);
+		assert_string_equal(f.path, bad[i][1]);
+	}
+	/* and the list knows no version */
+	assert_int_equal(filter_parse(arena, "version=1", &cfg, FILTER_LIST, &q, &f), -1);
+}
 
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty_and_defaults),
+		cmocka_unit_test(test_history_mode),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_scalar_filters),
 		cmocka_unit_test(test_id_lists_in_every_encoding),

@@ -1,0 +1,238 @@
+/*
+ * Static functions, in order: page_bind, take_text, page_collect, trim.
+ */
+#include "db/history_db.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "db/ei_bind.h"
+
+/* STMT_HIST_PAGE's columns, in its order. */
+enum hcol {
+	HC_EI_ID, HC_ENV_ID, HC_INTEGRATION_ID, HC_VERSION, HC_AT, HC_KIND,
+	HC_TOKEN_ID, HC_TOKEN_NAME, HC_REQUEST_ID, HC_SHOW, HC_ENABLED, HC_OVERRIDE,
+	HC__MAX
+};
+
+/* An open page: its statement, result buffers, and the text buffers that
+ * each fetch reuses (a page costs its longest entry, not their sum). */
+struct hist_page {
+	MYSQL_STMT *st;
+	struct arena *a;
+	MYSQL_BIND b[HC__MAX];
+	unsigned long len[HC__MAX];
+	my_bool is_null[HC__MAX];
+	signed char show, enabled;
+	char *buf[HC__MAX];
+	size_t cap[HC__MAX];
+	struct hist_entry e;
+};
+
+static void page_bind(struct hist_page *p)
+{
+	static const enum hcol texts[] = { HC_KIND, HC_TOKEN_NAME, HC_REQUEST_ID, HC_OVERRIDE };
+
+	bind_bin(&p->b[HC_EI_ID], p->e.ei_id, &p->len[HC_EI_ID]);
+	bind_bin(&p->b[HC_ENV_ID], p->e.environment_id, &p->len[HC_ENV_ID]);
+	bind_bin(&p->b[HC_INTEGRATION_ID], p->e.integration_id, &p->len[HC_INTEGRATION_ID]);
+	bind_bin(&p->b[HC_TOKEN_ID], p->e.token_id, &p->len[HC_TOKEN_ID]);
+	for (int c = HC_EI_ID; c <= HC_TOKEN_ID; c++)
+		p->b[c].buffer_length = 16;
+	bind_u64(&p->b[HC_VERSION], &p->e.version);
+	bind_time(&p->b[HC_AT], &p->e.at);
+	bind_tiny(&p->b[HC_SHOW], &p->show);
+	bind_tiny(&p->b[HC_ENABLED], &p->enabled);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		MYSQL_BIND *b = &p->b[texts[i]];
+
+		memset(b, 0, sizeof(*b));
+		b->buffer_type = MYSQL_TYPE_BLOB;	/* no buffer: fetched by length */
+	}
+	for (int c = 0; c < HC__MAX; c++) {
+		p->b[c].length = &p->len[c];
+		p->b[c].is_null = &p->is_null[c];
+	}
+}
+
+/* Copies text column c of the fetched row into its reused buffer. */
+static int take_text(struct hist_page *p, enum hcol c, struct text *t)
+{
+	unsigned long n = p->len[c];
+
+	t->p = NULL;
+	t->n = 0;
+	if (p->is_null[c])
+		return 0;
+	if (n + 1 > p->cap[c]) {
+		size_t cap = p->cap[c] * 2 > n + 1 ? p->cap[c] * 2 : n + 1;
+
+		p->buf[c] = arena_alloc(p->a, cap);
+		p->cap[c] = p->buf[c] != NULL ? cap : 0;
+		if (p->buf[c] == NULL)
+			return -1;
+	}
+	if (db_fetch_text(p->st, (unsigned)c, p->buf[c], n) < 0)
+		return -1;
+	t->p = p->buf[c];
+	t->n = n;
+	return 0;
+}
+
+static int page_collect(struct hist_page *p, struct hist_entry *out)
+{
+	p->e.show_in_catalog = p->show != 0;
+	p->e.is_enabled = p->enabled != 0;
+	p->e.has_token = !p->is_null[HC_TOKEN_ID];
+	if (take_text(p, HC_KIND, &p->e.kind) < 0 ||
+	    take_text(p, HC_TOKEN_NAME, &p->e.token_name) < 0 ||
+	    take_text(p, HC_REQUEST_ID, &p->e.request_id) < 0 ||
+	    take_text(p, HC_OVERRIDE, &p->e.override) < 0)
+		return -1;
+	*out = p->e;
+	return 1;
+}
+
+enum db_err db_history_list(struct db *db, struct arena *a, const struct scope *scope,
+			    const unsigned char id[16], const struct hist_query *q,
+			    struct hist_page **out)
+{
+	struct hist_page *p = arena_calloc(a, sizeof(*p));
+	MYSQL_BIND par[7];
+	unsigned long l16 = 16;
+	unsigned long long from = q->from, below = q->below;
+	unsigned limit1 = q->limit + 1;
+	signed char flag;
+	enum db_err rc;
+
+	if (p == NULL)
+		return DB_ERR;
+	p->a = a;
+	page_bind(p);
+	bind_bin(&par[0], id, &l16);
+	bind_u64(&par[1], &from);
+	bind_u64(&par[2], &below);
+	bind_scope(&par[3], scope, &flag, &l16);
+	memset(&par[6], 0, sizeof(par[6]));
+	par[6].buffer_type = MYSQL_TYPE_LONG;
+	par[6].buffer = &limit1;
+	par[6].is_unsigned = 1;
+	rc = db_exec(db, STMT_HIST_PAGE, par, p->b, &p->st);
+	if (rc == DB_OK)
+		*out = p;
+	return rc;
+}
+
+int db_history_next(struct hist_page *p, struct hist_entry *e)
+{
+	int f = db_fetch(p->st);
+
+	return f == 1 ? page_collect(p, e) : f;
+}
+
+void db_history_close(struct hist_page *p)
+{
+	if (p != NULL)
+		db_done(p->st);
+}
+
+enum db_err db_history_visible(struct db *db, const struct scope *scope,
+			       const unsigned char id[16])
+{
+	MYSQL_BIND p[8], r[1];
+	unsigned long l16 = 16;
+	signed char flag, one = 0;
+
+	bind_bin(&p[0], id, &l16);
+	bind_scope(&p[1], scope, &flag, &l16);
+	bind_bin(&p[4], id, &l16);
+	bind_scope(&p[5], scope, &flag, &l16);
+	bind_tiny(&r[0], &one);
+	return db_select_one(db, STMT_HIST_VISIBLE, p, r);
+}
+
+enum db_err db_history_state(struct db *db, struct arena *a, const struct scope *scope,
+			     const unsigned char id[16], unsigned long long version,
+			     struct ei_state *out)
+{
+	MYSQL_BIND p[5];
+	unsigned long l16 = 16;
+	signed char flag;
+
+	bind_bin(&p[0], id, &l16);
+	bind_u64(&p[1], &version);
+	bind_scope(&p[2], scope, &flag, &l16);
+	return ei_state_read(db, STMT_HIST_STATE, p, a, out);
+}
+
+/* Deletes the entries of `id` up to version `upto`. */
+static enum db_err trim(struct db *db, const unsigned char id[16], unsigned long long upto)
+{
+	MYSQL_BIND p[2];
+	unsigned long l16 = 16;
+
+	bind_bin(&p[0], id, &l16);
+	bind_u64(&p[1], &upto);
+	return db_exec(db, STMT_HIST_TRIM, p, NULL, NULL);
+}
+
+enum db_err db_history_uninstall(struct db *db, const struct scope *scope,
+				 const unsigned char id[16], const struct ei_actor *who,
+				 unsigned keep)
+{
+	MYSQL_BIND p[7], r[1];
+	struct actor_binds ab;
+	unsigned long l16 = 16;
+	unsigned long long version = 0;
+	signed char flag;
+	enum db_err rc;
+
+	/* token id, token id (for its name), request id; bind_actor's third,
+	 * the kind, is overwritten: this entry's kind is uninstall */
+	bind_actor(&p[1], &ab, who);
+	p[0] = p[1];
+	bind_bin(&p[3], id, &l16);
+	bind_scope(&p[4], scope, &flag, &l16);
+	rc = db_exec(db, STMT_HIST_UNINSTALL, p, NULL, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if (db_affected(db) == 0)
+		return DB_NOTFOUND;
+	if (keep == 0)
+		return DB_OK;
+	bind_bin(&p[0], id, &l16);
+	bind_scope(&p[1], scope, &flag, &l16);
+	bind_u64(&r[0], &version);
+	rc = db_select_one(db, STMT_EI_VERSION, p, r);
+	if (rc != DB_OK)
+		return rc;
+	return version + 1 > keep ? trim(db, id, version + 1 - keep) : DB_OK;
+}
+
+enum db_err db_history_prune(struct db *db, unsigned keep, unsigned long long *removed)
+{
+	unsigned char id[16] = { 0 };
+	unsigned long l16 = 16, idlen = 16;
+	unsigned long long newest = 0;
+	MYSQL_BIND p[1], r[2];
+	enum db_err rc;
+
+	*removed = 0;
+	for (;;) {
+		bind_bin(&p[0], id, &l16);
+		bind_bin(&r[0], id, &idlen);
+		r[0].buffer_length = 16;
+		bind_u64(&r[1], &newest);
+		rc = db_select_one(db, STMT_HIST_NEXT_INSTALL, p, r);
+		if (rc == DB_NOTFOUND)
+			return DB_OK;
+		if (rc != DB_OK)
+			return rc;
+		if (newest <= keep)
+			continue;
+		rc = trim(db, id, newest - keep);
+		if (rc != DB_OK)
+			return rc;
+		*removed += db_affected(db);
+	}
+}
