@@ -673,16 +673,15 @@ def merge_race(ctx, n=32, tries=20):
                 h["Content-Type"] = ctype
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
-            return r.status, r.read()
+            return r.status, r.read(), etag_version(dict(headers=r.headers))
         except (OSError, http.client.HTTPException):
-            return 0, b""
+            return 0, b"", None
         finally:
             conn.close()
 
-    status, data = call(ctx["ports"]["A"], "GET")
+    status, data, before = call(ctx["ports"]["A"], "GET")
     if status != 200:
         raise RuntimeError("merge race: GET of %s gave %d" % (row, status))
-    before = json.loads(data)["version"]
     barrier = threading.Barrier(n)
     last = [None] * n
 
@@ -694,7 +693,7 @@ def merge_race(ctx, n=32, tries=20):
         except threading.BrokenBarrierError:
             pass
         for _ in range(tries):
-            last[i], _data = call(port, "PATCH", body, "application/merge-patch+json")
+            last[i] = call(port, "PATCH", body, "application/merge-patch+json")[0]
             if last[i] != 503 and last[i] != 0:
                 return
             time.sleep(0.2)
@@ -703,11 +702,11 @@ def merge_race(ctx, n=32, tries=20):
         t.start()
     for t in ts:
         t.join(ctx["timeout"] * tries + 30)
-    status, data = call(ctx["ports"]["A"], "GET")
+    status, data, after = call(ctx["ports"]["A"], "GET")
     obj = json.loads(data) if status == 200 else {}
     env = (obj.get("override") or {}).get("environment_variables") or {}
     keys = sorted(k for k in env if k.startswith("RACE_"))
-    return last, keys, before, obj.get("version")
+    return last, keys, before, after
 
 
 def causal_rows(node, team):

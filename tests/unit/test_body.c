@@ -136,7 +136,9 @@ static void set_label(const char *name, const char *in, size_t n)
 		label[o] = '\0';
 }
 
-static const char *const mode_names[] = { "PATCH", "POST", "MERGE" };
+static const char *const mode_names[BODY__MAX] = {
+	"PATCH", "POST", "MERGE", "RESTORE",	/* BODY_PATCH .. BODY_RESTORE */
+};
 
 /* One line per run, compared as strings so that a mismatch shows input,
  * mode, chunk size, rc, path and message together. `msg` is a substring
