@@ -10,8 +10,11 @@ Targets (one sqlmap run each, see targets()):
             limit and next_cursor. Three URLs because envint takes at most
             64 parameters; in each, every filter matches the same row, so a
             true condition keeps it and a false one empties the page.
-  get-id, patch-id, delete-id
+  get-id, patch-id, delete-id, history-id, restore-id
             the {id} path segment (sqlmap's * marker in the URL)
+  history-q the history page's limit, version and next_cursor
+  restore-body-l2
+            a restore body's version
   auth      the bearer token (its selector picks an api_token row)
   patch-body-l2/-l1, post-body-l2/-l1
             every scalar of a PATCH and a POST body: the top-level fields,
@@ -131,8 +134,9 @@ def world(stack):
     w.row = {}
     # anchor: the row before the list target (next_cursor points past it);
     # list: the row every list filter matches; patch, delete: what those
-    # targets write; post: already installed, so POST answers 200 with it
-    for role in ("anchor", "list", "patch", "delete", "post"):
+    # targets write; post: already installed, so POST answers 200 with it;
+    # history: read by the history targets; restore: what those write
+    for role in ("anchor", "list", "patch", "delete", "post", "history", "restore"):
         path = os.path.join(w.dir, role + ".json")
         with open(path, "w") as f:
             json.dump({"name": "sqlmap-" + role, "category": "sqlmap-cat-" + role,
@@ -153,6 +157,13 @@ def world(stack):
     check([o["id"] for o in page["result"]] == [w.row["anchor"]] and page["next_cursor"],
           "first page of the sqlmap tenant: %r" % page)
     w.cursor = page["next_cursor"]
+    # the history row gets a second entry: its first page of one has a cursor
+    r = stack.request("PATCH", PATH + "/" + w.row["history"], token=w.token,
+                      body={"is_enabled": False})
+    check(r.status == 200, "PATCH of the history row: %d %r" % (r.status, r.body[:200]))
+    r = stack.get(PATH + "/" + w.row["history"] + "/history?limit=1", token=w.token)
+    check(r.status == 200 and r.json()["next_cursor"], "history page: %r" % r.body[:300])
+    w.history_cursor = r.json()["next_cursor"]
     _WORLDS[id(stack)] = w
     return w
 
@@ -345,6 +356,19 @@ def targets(w):
                      extra=["--ignore-code", "401",
                             # (no URI injection: that is get-id's)
                             "--answers", "keep testing=Y,URI injections=N"]))
+    # the history page: every parameter matches entry 1 (below the cursor)
+    hist = "%s/%s/history" % (PATH, w.row["history"])
+    ts.append(Target("history-q", "GET", "%s?limit=5&version=1&next_cursor=%s" % (
+        hist, urllib.parse.quote(w.history_cursor)), 2, ["limit", "version", "next_cursor"],
+        restrict=True))
+    ts.append(Target("history-id", "GET", "%s/%s*/history" % (PATH, w.row["history"]), 2,
+                     ["#1*"], labels={"#1*": "{id} of GET history"}))
+    ts.append(Target("restore-id", "POST", "%s/%s*/restore" % (PATH, w.row["restore"]), 2,
+                     ["#1*"], data='{"version": 1}', labels={"#1*": "{id} of POST restore"},
+                     headers="Authorization: Bearer %s\nContent-Type: application/json"
+                     % w.token, extra=["--answers", "keep testing=Y,JSON data found=N"]))
+    ts += body_targets("restore-body", "POST", "%s/%s/restore" % (PATH, w.row["restore"]),
+                       {"version": Mark(1, 2)})
     ts += body_targets("patch-body", "PATCH", "%s/%s" % (PATH, w.row["patch"]), patch_body())
     ts += body_targets("post-body", "POST", PATH, post_body(w))
     return ts
@@ -558,7 +582,8 @@ _TABLES = ("team", "environment", "integration", "api_token", "schema_version")
 
 def db_state(stack, team):
     """Checksums of the tables the sweep must not touch at all, and of every
-    environment_integration row outside the sqlmap tenant."""
+    environment_integration row and history entry outside the sqlmap
+    tenant."""
     t = team.replace("-", "")
     rows = stack.sql(
         "CHECKSUM TABLE %s;"
@@ -568,8 +593,11 @@ def db_state(stack, team):
         " COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', HEX(id), COALESCE(override, 'NULL'),"
         " version, updated_at))), 0)"
         " FROM environment_integration WHERE team_id <> UNHEX('%s');"
+        " SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', HEX(ei_id), version, kind,"
+        " COALESCE(SHA2(override, 256), 'NULL')))), 0)"
+        " FROM ei_history WHERE team_id <> UNHEX('%s');"
         " SELECT COUNT(*) FROM environment_integration WHERE team_id = UNHEX('%s')"
-        % (", ".join(_TABLES), t, t))
+        % (", ".join(_TABLES), t, t, t))
     return [tuple(r) for r in rows]
 
 
