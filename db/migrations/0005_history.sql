@@ -14,10 +14,15 @@
 -- DELETE statement cannot name its actor. Triggers fire only on the node
 -- that runs the statement; Galera replicates the rows they wrote.
 --
--- Retention. The update trigger deletes the install's entries older than
+-- Retention. The update trigger deletes the one entry that falls out of
 -- the newest @envint_history_keep (a session variable each envint
 -- connection sets from the history_keep setting); unset (NULL) or 0 keeps
--- everything, and `envintctl history prune` trims to the setting later.
+-- everything. Versions of an install are consecutive, so that keeps the
+-- count at history_keep; a point delete, because a range delete from the
+-- start of the install's entries walks every entry deleted but not yet
+-- purged by InnoDB, a cost that grows while purge lags behind a busy
+-- server. A lowered setting, or entries kept while it was 0, are trimmed
+-- by `envintctl history prune`.
 --
 -- Entries keep their environment and team ids, so the scope that saw the
 -- row still sees its history after an uninstall. No foreign keys: history
@@ -74,7 +79,7 @@ BEGIN
             NEW.change_request, NEW.show_in_catalog, NEW.is_enabled, NEW.override);
     IF @envint_history_keep > 0 AND NEW.version > @envint_history_keep THEN
       DELETE FROM ei_history
-        WHERE ei_id = NEW.id AND version <= NEW.version - @envint_history_keep;
+        WHERE ei_id = NEW.id AND version = NEW.version - @envint_history_keep;
     END IF;
   END IF;
 END;
