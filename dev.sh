@@ -31,7 +31,12 @@ PACKAGES=(
 	galera-4 rsync
 	apache2 libapache2-mod-fcgid spawn-fcgi
 	clang libclang-rt-14-dev sqlmap wrk
+	python3-jsonschema
 )
+# The OpenAPI lint (tests/openapi/lint) runs a validator from npm: Debian's
+# nodejs and npm, unless a node with npm is already there (NodeSource's
+# nodejs provides npm and conflicts with Debian's npm package).
+NODE_PACKAGES=(nodejs npm)
 
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -45,6 +50,9 @@ deps() {
 	for p in "${PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+		missing+=("${NODE_PACKAGES[@]}")
+	fi
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "dev.sh: installing ${missing[*]}"
 	local sudo; sudo=$(need_root)

@@ -47,4 +47,16 @@ void envint_history(struct req *r);
 /* POST /environment-integration/{id}/restore */
 void envint_restore(struct req *r);
 
+/* GET /openapi.json: the document openapi_load read, no token; 404 when
+ * there was none. */
+void openapi_get(struct req *r);
+
+/* Reads the OpenAPI document at `path` (openapi_file) into memory for
+ * openapi_get, replacing the one held: the master calls it before it
+ * forks, and again on reload. 0, or -1 (logged once, naming the path)
+ * when it cannot be read or is longer than OPENAPI_MAX; /openapi.json then
+ * answers 404. The buffer is the process's and lives until the next call. */
+#define OPENAPI_MAX (16u << 20)
+int openapi_load(const char *path);
+
 #endif

@@ -16,6 +16,12 @@
 
 #include "app/base/hostlist.h"
 
+/* Set by Makefile.am; builds outside automake (tests/fuzz/build.sh) get
+ * the default prefix's. */
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/envint"
+#endif
+
 enum ctype {
 	CT_STR,		/* CT_STR: copied into a char array of `size` */
 	CT_UINT,	/* CT_UINT: decimal, within [min, max] */
@@ -69,6 +75,9 @@ static const struct ckey keys[] = {
 	{ "slow_ms", CT_UINT, F(slow_ms), 0, 3600000, "1000" },
 	/* issue 15: the change history */
 	{ "history_keep", CT_UINT, F(history_keep), 0, 1000000, "100" },
+	/* issue 18: the OpenAPI document (conf/openapi.json, installed in
+	 * pkgdatadir), served at /openapi.json without a token */
+	{ "openapi_file", CT_STR, F(openapi_file), 0, 0, PKGDATADIR "/openapi.json" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -55,6 +55,10 @@ struct config {
 
 	/* issue 15: the change history */
 	unsigned history_keep;	/* entries kept per install; 0 = all */
+
+	/* issue 18: the OpenAPI document served at /openapi.json */
+	char openapi_file[1024];	/* read by the master at start and on
+					 * reload; missing: /openapi.json is 404 */
 };
 
 /* Fills `c` with the documented defaults. */

@@ -15,9 +15,11 @@ void ctl_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: envintctl [--config FILE] [--KEY VALUE | --KEY=VALUE ...] COMMAND\n"
+		"       envintctl --version | --help\n"
 		"commands:\n"
 		"  migrate [--dir DIR]                 apply schema.sql and migrations/ from DIR\n"
 		"  team create --name NAME [--domain D] [--logo URL] [--tos-link URL] [--verified]\n"
+		"              [--white-label] [--allow-impersonation]\n"
 		"  environment create --team ID --name NAME\n"
 		"  integration import FILE.json --team ID\n"
 		"  integration redact                  recompute every integration's redacted copy\n"

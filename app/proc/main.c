@@ -19,6 +19,7 @@
 #include "app/proc/router.h"
 #include "app/proc/site.h"
 #include "app/proc/worker.h"
+#include "handlers/handlers.h"
 
 static struct config_args args;
 static const char *site_template;		/* --render-site */
@@ -224,6 +225,8 @@ int main(int argc, char **argv)
 	}
 	if (cfg.status_path[0] != '\0' && sb_open() < 0)
 		log_error("cannot map the scoreboard; the status page shows zeros");
+	/* before the fork: every worker serves the master's copy */
+	(void)openapi_load(cfg.openapi_file);
 
 	if (cfg.listen[0] != '\0') {
 		listen_fd = listen_open(cfg.listen, cfg.listen_mode, cfg.listen_backlog,

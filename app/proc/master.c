@@ -21,6 +21,7 @@
 #include "app/base/scoreboard.h"
 #include "app/proc/listen.h"
 #include "app/proc/worker.h"
+#include "handlers/handlers.h"
 
 #define MAX_SLOTS 256
 #define MAX_RETIRING 512
@@ -272,6 +273,7 @@ static void reload(struct config *cfg, master_reload_fn fn)
 		log_error("master: %s", err);
 	if (cfg->status_path[0] != '\0' && sb_open() < 0)
 		log_error("master: cannot map the scoreboard; the status page shows zeros");
+	(void)openapi_load(cfg->openapi_file);	/* the new workers' copy */
 	gen++;
 	log_info("master: configuration reloaded; replacing workers one by one");
 }

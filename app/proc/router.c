@@ -20,6 +20,8 @@ static const struct route routes[ROUTE__MAX] = {
 	  { [M_GET] = envint_history }, "/history" },
 	{ "/environment-integration", true, true,	/* ROUTE_EI_RESTORE */
 	  { [M_POST] = envint_restore }, "/restore" },
+	{ "/openapi.json", false, false,	/* ROUTE_OPENAPI */
+	  { [M_GET] = openapi_get }, NULL },
 };
 
 enum route_id router_match(struct arena *a, const char *path, const char **param)

@@ -17,6 +17,8 @@ import subprocess
 import tempfile
 import time
 
+import openapi_check
+
 
 def free_port():
     with socket.socket() as s:
@@ -195,6 +197,10 @@ class Stack:
     def config_path(self):
         return os.path.join(self.dir, "envint.conf")
 
+    def openapi_file(self):
+        """conf/openapi.json of the source tree (GET /openapi.json)."""
+        return os.path.join(self.srcdir, "conf", "openapi.json")
+
     def write_config(self, **extra):
         conf = {
             "listen": "unix:" + self.app_sock,
@@ -211,6 +217,8 @@ class Stack:
             # the pool status page, on in every test stack (the benchmarks
             # turn it off unless asked: tests/bench/run --status)
             "status_path": self.STATUS_PATH,
+            # the source tree's document, not the installed copy
+            "openapi_file": self.openapi_file(),
         }
         conf.update({k: str(v) for k, v in extra.items()})
         with open(self.config_path(), "w") as f:
@@ -419,7 +427,10 @@ class Stack:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
             data = r.read()
-            return Response(r.status, r.getheaders(), data, time.monotonic() - t0)
+            resp = Response(r.status, r.getheaders(), data, time.monotonic() - t0)
+            # against conf/openapi.json, when tests/integration/run enabled it
+            openapi_check.observe(method, path, resp)
+            return resp
         finally:
             conn.close()
 
@@ -457,6 +468,7 @@ class ApacheInstance:
         conf_src = os.path.join(st.srcdir, "conf")
         for t in Stack.APACHE_TEMPLATES.values():
             shutil.copy(os.path.join(conf_src, t), share)
+        shutil.copy(st.openapi_file(), share)
         shutil.rmtree(os.path.join(share, "apache-errors"), ignore_errors=True)
         shutil.copytree(os.path.join(conf_src, "apache-errors"), os.path.join(share, "apache-errors"))
         binary = self.path("envint")
@@ -468,7 +480,7 @@ class ApacheInstance:
             "db_socket": st.db_sock, "db_user": "envint", "db_password": st.DB_PASSWORD,
             "db_name": "envint", "db_timeout": str(st.db_timeout), "grace_seconds": "10",
             "log_level": "info", "log_file": os.path.join(self.out, "envint.log"),
-            "status_path": st.STATUS_PATH,
+            "status_path": st.STATUS_PATH, "openapi_file": os.path.join(share, "openapi.json"),
         }
         conf.update({k: str(v) for k, v in envint_conf.items()})
         with open(self.envint_conf, "w") as f:

@@ -314,7 +314,8 @@ def test_405_trace_and_connect_allow_is_envints(stack):
     documented = ["/healthz", "/healthz/", "/environment-integration",
                   "/environment-integration/", item, item + "/",
                   item + "/effective-config", item + "/effective-config/",
-                  item + "/history", item + "/history/", item + "/restore", item + "/restore/"]
+                  item + "/history", item + "/history/", item + "/restore", item + "/restore/",
+                  "/openapi.json", "/openapi.json/"]
     for path in documented:
         check(any(re.fullmatch(rx, path) for rx, _ in entries), "no map entry for " + path)
     replies = []

@@ -7,8 +7,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/proc/router.h"
+#include "handlers/handlers.h"
 
 /* ---- router_match ---- */
 
@@ -56,6 +58,24 @@ static void test_match_item(void **state)
 	assert_int_equal(router_match(a, path, &param), ROUTE_EI_ITEM);
 	path[25] = 'Z';
 	assert_string_equal(param, "abc");
+	arena_free(a);
+}
+
+static void test_match_openapi(void **state)
+{
+	struct arena *a = arena_new(4096);
+	const char *param = "poison";
+
+	(void)state;
+	assert_int_equal(router_match(a, "/openapi.json", &param), ROUTE_OPENAPI);
+	assert_null(param);
+	param = "poison";
+	assert_int_equal(router_match(a, "/openapi.json/", &param), ROUTE_OPENAPI);
+	assert_null(param);
+	assert_int_equal(router_match(a, "/openapi.jsonx", &param), ROUTE__MAX);
+	assert_int_equal(router_match(a, "/openapi", &param), ROUTE__MAX);
+	assert_int_equal(router_match(a, "/openapi.json/x", &param), ROUTE__MAX);
+	assert_false(router_route(ROUTE_OPENAPI)->needs_auth);	/* API.md: no token */
 	arena_free(a);
 }
 
@@ -603,11 +623,60 @@ static void test_status_path(void **state)
 	arena_reset(a);
 }
 
+/* GET /openapi.json without a token: 404 (the envelope) until a
+ * document is loaded, then the document with its ETag; HEAD the same head
+ * without the body; other methods 405. No database is touched. */
+static void test_openapi_route(void **state)
+{
+	static const char doc[] = "{\"openapi\":\"3.1.0\"}";
+	char path[] = "/tmp/test_router_openapi_XXXXXX";
+	struct arena *a = *state;
+	struct req r;
+	const char *body;
+	int fd;
+
+	assert_int_equal(openapi_load("/nonexistent/openapi.json"), -1);
+	dispatch(a, M_GET, "GET", "/openapi.json", &r);
+	assert_int_equal(r.status, 404);
+	assert_non_null(strstr(out, "{\"statusCode\":404,\"error\":\"Not Found\","));
+	assert_null(strstr(out, "ETag"));
+	arena_reset(a);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, doc, sizeof(doc) - 1), (ssize_t)(sizeof(doc) - 1));
+	close(fd);
+	assert_int_equal(openapi_load(path), 0);
+	unlink(path);
+	dispatch(a, M_GET, "GET", "/openapi.json", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(out, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(out, "Content-Length: 19\r\n"));
+	assert_non_null(strstr(out, "\r\nETag: \""));
+	body = strstr(out, "\r\n\r\n") + 4;
+	assert_string_equal(body, doc);
+	arena_reset(a);
+
+	new_req(&r, a, M_HEAD, "HEAD", "/openapi.json");
+	router_dispatch(&r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(out, "Content-Length: 19\r\n"));
+	assert_string_equal(strstr(out, "\r\n\r\n"), "\r\n\r\n");
+	arena_reset(a);
+
+	dispatch(a, M_POST, "POST", "/openapi.json", &r);
+	assert_int_equal(r.status, 405);
+	assert_non_null(strstr(out, "\r\nAllow: GET, HEAD\r\n"));
+	arena_reset(a);
+	(void)openapi_load("/nonexistent/openapi.json");	/* back to none */
+}
+
 /* A status_path may not shadow a route of the table. */
 static void test_path_free(void **state)
 {
 	static const char *const taken[] = {
 		"/healthz", "/healthz/", "/environment-integration", "/environment-integration/x",
+		"/openapi.json",
 	};
 	static const char *const free_[] = {
 		"/envint-status", "/healthzz", "/environment-integration/x/y", "/environment",
@@ -625,6 +694,7 @@ int main(int argc, char **argv)
 	unit_filter(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_healthz),
+		cmocka_unit_test(test_match_openapi),
 		cmocka_unit_test(test_match_item),
 		cmocka_unit_test(test_match_item_suffix),
 		cmocka_unit_test(test_match_collection),
@@ -638,6 +708,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dispatch_405_ei_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_write_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_openapi_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_header_is_500, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_path, setup, teardown),
 		cmocka_unit_test(test_path_free),
