@@ -51,9 +51,8 @@ static void history_empty(struct req *r, const unsigned char id[16], unsigned li
 	}
 	if (req_begin(r, 200) < 0)
 		return;
-	JW_LIT(r, "{\"result\":[],\"next_cursor\":null,\"limit\":");
-	jw_uint(r, limit);
-	JW_LIT(r, "}");
+	JW_LIT(r, "{\"result\":[");
+	page_end(r, NULL, limit);
 }
 
 /* GET /environment-integration/{id}/history: {"result": [entries, newest
@@ -120,20 +119,14 @@ void envint_history(struct req *r)
 	}
 	if (got < 0)
 		goto failed;
-	JW_LIT(r, "],\"next_cursor\":");
 	if (full || got == 1) {	/* an entry is left: it opens the next page */
 		struct cursor c = { (long long)last, { 0 } };
-		char text[CURSOR_STR_LEN + 1];
 
 		memcpy(c.id, id, 16);
-		cursor_encode(&c, text);
-		jw_str(r, text, CURSOR_STR_LEN);
+		page_end(r, &c, q.limit);
 	} else {
-		JW_LIT(r, "null");
+		page_end(r, NULL, q.limit);
 	}
-	JW_LIT(r, ",\"limit\":");
-	jw_uint(r, q.limit);
-	JW_LIT(r, "}");
 	goto out;
 failed:
 	page_fetch_failed(r, "history", n);

@@ -88,18 +88,7 @@ void envint_list(struct req *r)
 		goto out;
 	}
 	more = full || (n == q.limit && got == 1);
-	JW_LIT(r, "],\"next_cursor\":");
-	if (more) {
-		char text[CURSOR_STR_LEN + 1];
-
-		cursor_encode(&last, text);
-		jw_str(r, text, CURSOR_STR_LEN);
-	} else {
-		JW_LIT(r, "null");
-	}
-	JW_LIT(r, ",\"limit\":");
-	jw_uint(r, q.limit);
-	JW_LIT(r, "}");
+	page_end(r, more ? &last : NULL, q.limit);
 out:
 	db_ei_page_close(page);
 }

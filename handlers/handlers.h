@@ -5,6 +5,7 @@
 #ifndef ENVINT_HANDLERS_H
 #define ENVINT_HANDLERS_H
 
+#include "app/api/cursor.h"
 #include "app/api/filter.h"
 #include "app/http/req.h"
 #include "db/db.h"
@@ -32,6 +33,10 @@ int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q
  * past that, the connection is cut (req_abort), so no client takes the
  * page for complete. Logged with `what` (list, history). */
 void page_fetch_failed(struct req *r, const char *what, size_t n);
+
+/* Closes a page opened with {"result":[ : `],"next_cursor":` the cursor
+ * to the next page (or null when next is NULL), `,"limit":N}`. */
+void page_end(struct req *r, const struct cursor *next, unsigned limit);
 
 void healthz_get(struct req *r);	/* GET /healthz */
 void status_get(struct req *r);		/* GET status_path: the pool's scoreboard */

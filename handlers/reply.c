@@ -5,6 +5,7 @@
 #include "app/api/etag.h"
 #include "app/base/ids.h"
 #include "app/base/log.h"
+#include "app/http/jsonw.h"
 #include "handlers/envint_json.h"
 
 int ei_id_or_reply(struct req *r, unsigned char id[16])
@@ -50,4 +51,20 @@ void page_fetch_failed(struct req *r, const char *what, size_t n)
 	log_error("req %s: %s: fetching row %zu failed", r->id, what, n);
 	if (req_retract(r))
 		req_reply_db(r, DB_UNAVAILABLE, NULL);
+}
+
+void page_end(struct req *r, const struct cursor *next, unsigned limit)
+{
+	JW_LIT(r, "],\"next_cursor\":");
+	if (next != NULL) {
+		char text[CURSOR_STR_LEN + 1];
+
+		cursor_encode(next, text);
+		jw_str(r, text, CURSOR_STR_LEN);
+	} else {
+		JW_LIT(r, "null");
+	}
+	JW_LIT(r, ",\"limit\":");
+	jw_uint(r, limit);
+	JW_LIT(r, "}");
 }
