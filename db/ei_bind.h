@@ -49,6 +49,13 @@ static inline void bind_actor(MYSQL_BIND *p, struct actor_binds *b, const struct
 	bind_str(&p[2], kind, &b->lkind);
 }
 
+/* Copies text column c of the row just fetched (len bytes, or SQL NULL)
+ * into *buf, which is grown in `a` when short (doubling) and reused row
+ * after row, and points t at it (t->p NULL for SQL NULL). 0, or -1 when
+ * memory or the fetch failed. (envint_db.c) */
+int ei_take_text(MYSQL_STMT *st, unsigned c, unsigned long len, bool is_null,
+		 struct arena *a, char **buf, size_t *cap, struct text *t);
+
 /* Runs `which`, a statement of one row (version, show_in_catalog,
  * is_enabled, override) with `params` bound, into *out (the override
  * copied into `a`). DB_NOTFOUND without a row. (envint_db.c) */

@@ -98,6 +98,28 @@ static void ei_bind(struct ei_binds *eb)
 	}
 }
 
+int ei_take_text(MYSQL_STMT *st, unsigned c, unsigned long len, bool is_null,
+		 struct arena *a, char **buf, size_t *cap, struct text *t)
+{
+	t->p = NULL;
+	t->n = 0;
+	if (is_null)
+		return 0;
+	if (len + 1 > *cap) {
+		size_t want = *cap * 2 > len + 1 ? *cap * 2 : len + 1;
+
+		*buf = arena_alloc(a, want);
+		*cap = *buf != NULL ? want : 0;
+		if (*buf == NULL)
+			return -1;
+	}
+	if (db_fetch_text(st, c, *buf, len) < 0)
+		return -1;
+	t->p = *buf;
+	t->n = len;
+	return 0;
+}
+
 /* Completes a fetched row: booleans, and text columns copied out. */
 static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena *a,
 			      struct ei_row *out)
@@ -107,29 +129,10 @@ static enum db_err ei_collect(MYSQL_STMT *st, struct ei_binds *eb, struct arena 
 
 		if (ei_cols[c].kind == CK_BOOL) {
 			*(bool *)field = eb->tiny[c] != 0;
-		} else if (ei_cols[c].kind == CK_TEXT) {
-			struct text *t = field;
-
-			t->p = NULL;
-			t->n = 0;
-			if (eb->is_null[c])
-				continue;
-			if (eb->len[c] + 1 > eb->cap[c]) {
-				size_t cap = eb->cap[c] * 2;
-
-				if (cap < eb->len[c] + 1)
-					cap = eb->len[c] + 1;
-				eb->buf[c] = arena_alloc(a, cap);
-				if (eb->buf[c] == NULL) {
-					eb->cap[c] = 0;
-					return DB_ERR;
-				}
-				eb->cap[c] = cap;
-			}
-			if (db_fetch_text(st, (unsigned)c, eb->buf[c], eb->len[c]) < 0)
-				return DB_ERR;
-			t->p = eb->buf[c];
-			t->n = eb->len[c];
+		} else if (ei_cols[c].kind == CK_TEXT &&
+			   ei_take_text(st, (unsigned)c, eb->len[c], eb->is_null[c], a,
+					&eb->buf[c], &eb->cap[c], field) < 0) {
+			return DB_ERR;
 		}
 	}
 	*out = eb->row;

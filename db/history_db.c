@@ -55,28 +55,11 @@ static void page_bind(struct hist_page *p)
 	}
 }
 
-/* Copies text column c of the fetched row into its reused buffer. */
+/* Text column c of the fetched row, into its reused buffer. */
 static int take_text(struct hist_page *p, enum hcol c, struct text *t)
 {
-	unsigned long n = p->len[c];
-
-	t->p = NULL;
-	t->n = 0;
-	if (p->is_null[c])
-		return 0;
-	if (n + 1 > p->cap[c]) {
-		size_t cap = p->cap[c] * 2 > n + 1 ? p->cap[c] * 2 : n + 1;
-
-		p->buf[c] = arena_alloc(p->a, cap);
-		p->cap[c] = p->buf[c] != NULL ? cap : 0;
-		if (p->buf[c] == NULL)
-			return -1;
-	}
-	if (db_fetch_text(p->st, (unsigned)c, p->buf[c], n) < 0)
-		return -1;
-	t->p = p->buf[c];
-	t->n = n;
-	return 0;
+	return ei_take_text(p->st, (unsigned)c, p->len[c], p->is_null[c], p->a, &p->buf[c],
+			    &p->cap[c], t);
 }
 
 static int page_collect(struct hist_page *p, struct hist_entry *out)
@@ -177,13 +160,12 @@ static enum db_err trim(struct db *db, const unsigned char id[16], unsigned long
 }
 
 enum db_err db_history_uninstall(struct db *db, const struct scope *scope,
-				 const unsigned char id[16], const struct ei_actor *who,
-				 unsigned keep)
+				 const unsigned char id[16], unsigned long long version,
+				 const struct ei_actor *who, unsigned keep)
 {
-	MYSQL_BIND p[7], r[1];
+	MYSQL_BIND p[7];
 	struct actor_binds ab;
 	unsigned long l16 = 16;
-	unsigned long long version = 0;
 	signed char flag;
 	enum db_err rc;
 
@@ -198,15 +180,8 @@ enum db_err db_history_uninstall(struct db *db, const struct scope *scope,
 		return rc;
 	if (db_affected(db) == 0)
 		return DB_NOTFOUND;
-	if (keep == 0)
-		return DB_OK;
-	bind_bin(&p[0], id, &l16);
-	bind_scope(&p[1], scope, &flag, &l16);
-	bind_u64(&r[0], &version);
-	rc = db_select_one(db, STMT_EI_VERSION, p, r);
-	if (rc != DB_OK)
-		return rc;
-	return version + 1 > keep ? trim(db, id, version + 1 - keep) : DB_OK;
+	/* the entry is version + 1: keep it and the keep - 1 before it */
+	return keep > 0 && version + 1 > keep ? trim(db, id, version + 1 - keep) : DB_OK;
 }
 
 enum db_err db_history_prune(struct db *db, unsigned keep, unsigned long long *removed)

@@ -61,13 +61,13 @@ enum db_err db_history_state(struct db *db, struct arena *a, const struct scope 
 			     const unsigned char id[16], unsigned long long version,
 			     struct ei_state *out);
 
-/* Inside a DELETE's transaction, before the row goes: appends its
- * uninstall entry (version + 1, the state before removal, `who`), then
- * keeps the newest `keep` entries (0: all). DB_NOTFOUND when the row is
- * not visible. */
+/* Inside a DELETE's transaction, before the row goes and under its lock
+ * (which read `version`): appends its uninstall entry (version + 1, the
+ * state before removal, `who`), then keeps the newest `keep` entries (0:
+ * all). DB_NOTFOUND when the row is not visible. */
 enum db_err db_history_uninstall(struct db *db, const struct scope *scope,
-				 const unsigned char id[16], const struct ei_actor *who,
-				 unsigned keep);
+				 const unsigned char id[16], unsigned long long version,
+				 const struct ei_actor *who, unsigned keep);
 
 /* Keeps the newest `keep` entries of every install (keep > 0), in batches
  * of one transaction per install; *removed counts what went. */

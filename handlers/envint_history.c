@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "app/api/cursor.h"
-#include "app/api/etag.h"
 #include "app/api/override.h"
 #include "app/base/log.h"
 #include "app/http/jsonw.h"
@@ -70,7 +69,6 @@ void envint_history(struct req *r)
 	struct hist_entry e;
 	unsigned long long last = 0;
 	size_t n = 0, max = r->cfg->reply_buffer_max;
-	bool full = false;
 	enum db_err rc;
 	int got;
 
@@ -110,7 +108,6 @@ void envint_history(struct req *r)
 		history_json(r, &e);
 		if (n > 0 && req_body_len(r) > max) {
 			req_body_cut(r, mark);	/* this entry opens the next page */
-			full = true;
 			break;
 		}
 		last = e.version;
@@ -119,7 +116,7 @@ void envint_history(struct req *r)
 	}
 	if (got < 0)
 		goto failed;
-	if (full || got == 1) {	/* an entry is left: it opens the next page */
+	if (got == 1) {	/* an entry is left (cut, or past limit): it opens the next page */
 		struct cursor c = { (long long)last, { 0 } };
 
 		memcpy(c.id, id, 16);
@@ -153,24 +150,22 @@ static enum db_err restore_tx(struct db *db, void *ctx)
 {
 	struct restore_tx *t = ctx;
 	struct req *r = t->r;
-	unsigned depth = r->cfg->json_depth_max < 2 ? 1 : r->cfg->json_depth_max - 1;
 	unsigned long long version;
 	struct ei_state s;
 	struct ei_update u = { .set_show_in_catalog = true, .set_is_enabled = true,
 			       .set_override = true };
 	struct ei_precond pre;
-	enum db_err rc = db_ei_lock(db, &r->scope, t->id, &version);
+	enum db_err rc = ei_lock_if_match(r, t->id, &version);
 
 	t->no_entry = t->invalid = false;
 	if (rc != DB_OK)
 		return rc;
-	if (r->if_match != NULL && !etag_if_match(r->if_match, version))
-		return DB_CONFLICT;
 	rc = db_history_state(db, r->arena, &r->scope, t->id, t->version, &s);
 	t->no_entry = rc == DB_NOTFOUND;
 	if (rc != DB_OK)
 		return rc;
-	switch (override_merge(r->arena, s.override.p, s.override.n, t->nothing, 0, depth,
+	switch (override_merge(r->arena, s.override.p, s.override.n, t->nothing, 0,
+			       ei_override_depth(r),
 			       r->cfg->body_max, &u.override, &u.override_len, &t->why)) {
 	case OVM_OK:
 		break;

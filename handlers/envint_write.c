@@ -26,21 +26,15 @@
 static enum db_err check_if_match(struct req *r, const unsigned char id[16],
 				  struct ei_precond *pre)
 {
-	unsigned long long version;
 	enum db_err rc;
 
 	pre->check = false;
 	pre->version = 0;
 	if (r->if_match == NULL)
 		return DB_OK;
-	rc = db_ei_lock(r->db, &r->scope, id, &version);
-	if (rc != DB_OK)
-		return rc;
-	if (!etag_if_match(r->if_match, version))
-		return DB_CONFLICT;
-	pre->check = true;
-	pre->version = version;
-	return DB_OK;
+	rc = ei_lock_if_match(r, id, &pre->version);
+	pre->check = rc == DB_OK;
+	return rc;
 }
 
 /* A PATCH's transaction: what it writes, and the row it answers with. */
@@ -102,7 +96,7 @@ static enum db_err merge_tx(struct db *db, void *ctx)
 	struct ei_update u = *t->u;
 	struct ei_state s;
 	struct ei_precond pre;
-	unsigned depth = r->cfg->json_depth_max < 2 ? 1 : r->cfg->json_depth_max - 1;
+	unsigned depth = ei_override_depth(r);
 	enum db_err rc = db_ei_lock_state(db, r->arena, &r->scope, t->id, &s);
 
 	if (rc != DB_OK)
@@ -202,13 +196,11 @@ static enum db_err delete_tx(struct db *db, void *ctx)
 	struct req *r = t->r;
 	struct ei_precond pre = { 0 };
 	unsigned long long version;
-	enum db_err rc = db_ei_lock(db, &r->scope, t->id, &version);
+	enum db_err rc = ei_lock_if_match(r, t->id, &version);
 
 	if (rc != DB_OK)
 		return rc;
-	if (r->if_match != NULL && !etag_if_match(r->if_match, version))
-		return DB_CONFLICT;
-	rc = db_history_uninstall(db, &r->scope, t->id, &EI_ACTOR(r, CHG_UPDATE),
+	rc = db_history_uninstall(db, &r->scope, t->id, version, &EI_ACTOR(r, CHG_UPDATE),
 				  r->cfg->history_keep);
 	return rc == DB_OK ? db_ei_delete(db, &r->scope, t->id, &pre) : rc;
 }

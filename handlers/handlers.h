@@ -29,6 +29,15 @@ void ei_reply_object(struct req *r, int status, const struct ei_row *row);
  * after replying 400 naming the parameter. */
 int query_or_reply(struct req *r, enum filter_mode mode, struct ei_list_query *q);
 
+/* Inside a write's transaction: locks the visible row and reads its
+ * version; with If-Match, checks the version against it. DB_OK,
+ * DB_NOTFOUND, DB_CONFLICT (412) or errors. */
+enum db_err ei_lock_if_match(struct req *r, const unsigned char id[16],
+			     unsigned long long *version);
+
+/* How deep an override may nest: json_depth_max less the body object. */
+unsigned ei_override_depth(const struct req *r);
+
 /* A page's row `n` could not be fetched: a 503 if nothing has left yet;
  * past that, the connection is cut (req_abort), so no client takes the
  * page for complete. Logged with `what` (list, history). */

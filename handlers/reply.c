@@ -68,3 +68,18 @@ void page_end(struct req *r, const struct cursor *next, unsigned limit)
 	jw_uint(r, limit);
 	JW_LIT(r, "}");
 }
+
+enum db_err ei_lock_if_match(struct req *r, const unsigned char id[16],
+			     unsigned long long *version)
+{
+	enum db_err rc = db_ei_lock(r->db, &r->scope, id, version);
+
+	if (rc == DB_OK && r->if_match != NULL && !etag_if_match(r->if_match, *version))
+		rc = DB_CONFLICT;
+	return rc;
+}
+
+unsigned ei_override_depth(const struct req *r)
+{
+	return r->cfg->json_depth_max < 2 ? 1 : r->cfg->json_depth_max - 1;
+}

@@ -13,6 +13,7 @@
 
 #include "app/api/override.h"
 #include "app/base/ids.h"
+#include "app/base/qs.h"
 #include "app/base/utf8.h"
 #include "app/json/json_canon.h"
 #include "app/json/json_stream.h"
@@ -161,22 +162,13 @@ static int cb_number(void *ctx, const char *s, size_t n)
 {
 	struct body_parser *p = ctx;
 
-	unsigned long long v = 0;
-
 	if (p->in_override)
 		return routed(p, jc_callbacks()->yajl_number(p->jc, s, n));
 	if (!field_value(p, BT_VERSION))
 		return 0;
-	/* digits only (no sign, fraction or exponent), no leading zero, at
-	 * most 18 of them: no overflow */
-	if (n == 0 || n > 18 || s[0] == '0')
+	/* JSON allows no leading zero: the text is digits, or it is a 400 */
+	if (dec_whole(s, n, (unsigned long long *)((char *)&p->out + p->cur->val)) < 0)
 		return fail(p, p->cur->name, type_errors[BT_VERSION]);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return fail(p, p->cur->name, type_errors[BT_VERSION]);
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*(unsigned long long *)((char *)&p->out + p->cur->val) = v;
 	return 1;
 }
 

@@ -253,23 +253,16 @@ static int parse_limit(struct parser *p, const char *val, size_t n)
 	return 0;
 }
 
-/* FILTER_HISTORY's version: a whole number from 1, at most 18 digits
- * after any leading zeros (as limit takes them). */
+/* FILTER_HISTORY's version: a whole number from 1 (dec_whole: leading
+ * zeros allowed, as limit takes them). */
 static int parse_version(struct parser *p, const char *val, size_t n)
 {
 	if (p->seen_version)
 		return failp(p, "given more than once");
 	p->seen_version = true;
-	if (n == 0 || strspn(val, "0123456789") != n)
-		return failp(p, "must be a whole number from 1");
-	while (n > 1 && *val == '0') {
-		val++;
-		n--;
-	}
-	if (n > 18 || val[0] == '0')
+	if (dec_whole(val, n, &p->q->version) < 0)
 		return failp(p, "must be a whole number from 1");
 	p->q->has_version = true;
-	p->q->version = strtoull(val, NULL, 10);
 	return 0;
 }
 

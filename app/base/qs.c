@@ -62,3 +62,24 @@ bool qs_next(const char **cursor, struct qs_pair *out)
 	*cursor = end;
 	return true;
 }
+
+int dec_whole(const char *s, size_t n, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	while (n > 1 && *s == '0') {
+		s++;
+		n--;
+	}
+	if (n == 0 || n > DEC_WHOLE_DIGITS)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}

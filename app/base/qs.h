@@ -29,4 +29,13 @@ struct qs_pair {
  * trailing '&'). Returns true and advances *cursor when a pair was found. */
 bool qs_next(const char **cursor, struct qs_pair *out);
 
+/* Most significant digits dec_whole takes: any such number fits 64 bits. */
+#define DEC_WHOLE_DIGITS 18
+
+/* n bytes of decimal digits (leading zeros allowed) naming a whole number
+ * from 1 with at most DEC_WHOLE_DIGITS significant digits, into *out: a
+ * query parameter's or a JSON number's text (version). 0, or -1 for
+ * anything else (empty, a sign, a fraction, an exponent, 0, too long). */
+int dec_whole(const char *s, size_t n, unsigned long long *out);
+
 #endif

@@ -245,6 +245,34 @@ static void test_qs_then_decode(void **state)
 
 /* ---- echo_copy ---- */
 
+/* dec_whole: digits naming 1 .. 10^18 - 1, leading zeros allowed. */
+static void test_dec_whole(void **state)
+{
+	static const struct { const char *s; unsigned long long v; } ok[] = {
+		{ "1", 1 }, { "42", 42 }, { "007", 7 }, { "999999999999999999", 999999999999999999ULL },
+		{ "000000000000000000001", 1 },
+	};
+	static const char *const bad[] = {
+		"", "0", "000", "-1", "+1", "1.0", "1e3", " 1", "1 ", "x", "1000000000000000000",
+	};
+	unsigned long long v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v = 0;
+		assert_int_equal(dec_whole(ok[i].s, strlen(ok[i].s), &v), 0);
+		assert_true(v == ok[i].v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 5;
+		assert_int_equal(dec_whole(bad[i], strlen(bad[i]), &v), -1);
+		assert_true(v == 5);	/* untouched */
+	}
+	/* n bounds the read: the digits after it are not looked at */
+	assert_int_equal(dec_whole("12x", 2, &v), 0);
+	assert_true(v == 12);
+}
+
 int main(int argc, char **argv)
 {
 	unit_filter(argc, argv);
@@ -263,6 +291,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_qs_empty_string),
 		cmocka_unit_test(test_qs_encoded_kept),
 		cmocka_unit_test(test_qs_then_decode),
+		cmocka_unit_test(test_dec_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
