@@ -423,6 +423,12 @@ class Cluster:
         (node1, node2, node3) and B over (node3, node2, node1), nginx.
         `clients` environments of the team get `slots` integrations each
         to install and uninstall; see load()."""
+        if os.getuid() == 0 and not os.stat("/").st_mode & 0o001:
+            # the nodes run as mysql: under a root of mode 700 (fresh-run's
+            # chroot) they cannot reach their datadirs, and bootstrap would
+            # only time out
+            raise RuntimeError("/ is mode %o: the nodes (user mysql) cannot reach anything;"
+                               " a real root is 755" % (os.stat("/").st_mode & 0o777))
         n1, n2, n3 = self.nodes
         self.apps = {"A": App(self, "A", [n1, n2, n3]), "B": App(self, "B", [n3, n2, n1])}
         for app in self.apps.values():

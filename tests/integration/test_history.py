@@ -683,6 +683,20 @@ def test_restore_of_an_override_todays_rules_refuse_is_400(stack):
     restore_ok(stack, log, w.token, 3)
 
 
+def test_restore_of_a_damaged_entry_is_500_and_writes_nothing(stack):
+    """A stored override that is not JSON at all (damaged by hand, never by envint): the
+    server's fault, a 500 envelope that says no more, and nothing written."""
+    w = world(stack)
+    log = row_with_history(stack, w, 2)
+    stack.sql("UPDATE ei_history SET override = '{\"label\":' WHERE ei_id = UNHEX('%s')"
+              " AND version = 1" % _hex(log.ei))
+    before = frozen(stack, log.ei)
+    r = restore(stack, log.ei, w.token, {"version": 1})
+    expect_clean_error(r, 500, "internal error")
+    check(frozen(stack, log.ei) == before, "restore of a damaged entry wrote")
+    restore_ok(stack, log, w.token, 2)
+
+
 # ---------------------------------------------------------------------------
 # Scope
 
@@ -830,6 +844,29 @@ def test_history_keep_keeps_the_newest_entries(stack):
         got = entries(ng, ei, w.token)
         check([(e["version"], e["kind"]) for e in got] == [(8, "uninstall"), (7, "restore"),
                                                           (6, "update")], got)
+
+
+def test_a_page_past_reply_buffer_max_ends_early_with_a_cursor(stack):
+    """reply_buffer_max=64k and entries of ~30 KB: a page of limit 10 holds two (a page
+    always holds one), ends with a cursor to the entry that did not fit, and walking the
+    cursors gives every entry once, newest first."""
+    w = world(stack)
+    with front(stack, "hist-cut", reply_buffer_max="65536") as (_, ng):
+        ei, r = install(stack, w, http=ng)
+        big = "x" * 30000
+        for k in range(4):
+            r = patch(ng, ei, w.token, {"override": {"label": "%d %s" % (k, big)}})
+            check(r.status == 200, show(r))
+        seen, cursor, sizes = [], "", []
+        for _ in range(10):
+            body = page(ng, ei, w.token, "limit=10&next_cursor=" + cursor)
+            sizes.append(len(body["result"]))
+            seen += [e["version"] for e in body["result"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        check(seen == [5, 4, 3, 2, 1], "versions walked %r" % seen)
+        check(sizes[0] == 2 and all(n < 10 for n in sizes), "page sizes %r" % sizes)
 
 
 def scratch_db(stack, db):
