@@ -47,7 +47,7 @@ struct db;
 #define DB_CHECK_SCHEMA 2u	/* refuse a schema older than DB_SCHEMA_VERSION */
 
 /* The schema version this build needs (db/schema.sql + migrations). */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /* Creates a handle; does not connect. `cfg` must outlive the handle.
  * NULL when out of memory. */

@@ -26,27 +26,33 @@ static inline void bind_scope(MYSQL_BIND *p, const struct scope *s, signed char 
 
 /* What bind_actor's parameters point at: live until the statement ran. */
 struct actor_binds {
-	unsigned long l16, lreq, lkind;
+	unsigned long l16, lname, lreq, lkind;
 };
 
-/* (changed_by, change_request, change_kind) at p[0..2]: the token's id or
- * NULL, the request id or NULL, the kind's name. */
+/* (changed_by, change_token_name, change_request, change_kind) at
+ * p[0..3]: the token's id and name or NULL, the request id or NULL, the
+ * kind's name. */
 static inline void bind_actor(MYSQL_BIND *p, struct actor_binds *b, const struct ei_actor *who)
 {
 	const char *kind = ei_change_names[who->kind];
 
 	b->l16 = 16;
+	b->lname = who->token_name != NULL ? strlen(who->token_name) : 0;
 	b->lreq = who->request_id != NULL ? strlen(who->request_id) : 0;
 	b->lkind = strlen(kind);
 	if (who->token_id != NULL)
 		bind_bin(&p[0], who->token_id, &b->l16);
 	else
 		bind_null(&p[0]);
-	if (who->request_id != NULL)
-		bind_str(&p[1], who->request_id, &b->lreq);
+	if (who->token_id != NULL && who->token_name != NULL)
+		bind_str(&p[1], who->token_name, &b->lname);
 	else
 		bind_null(&p[1]);
-	bind_str(&p[2], kind, &b->lkind);
+	if (who->request_id != NULL)
+		bind_str(&p[2], who->request_id, &b->lreq);
+	else
+		bind_null(&p[2]);
+	bind_str(&p[3], kind, &b->lkind);
 }
 
 /* Copies text column c of the row just fetched (len bytes, or SQL NULL)

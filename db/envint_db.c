@@ -551,7 +551,7 @@ enum db_err db_ei_update(struct db *db, const struct scope *scope,
 			 const unsigned char id[16], const struct ei_update *u,
 			 const struct ei_precond *pre, const struct ei_actor *who)
 {
-	MYSQL_BIND p[15];
+	MYSQL_BIND p[16];
 	struct row_where w;
 	struct actor_binds ab;
 	/* a value whose flag is off is still sent: make it a defined 0 */
@@ -572,7 +572,7 @@ enum db_err db_ei_update(struct db *db, const struct scope *scope,
 	else
 		bind_null(&p[5]);
 	bind_actor(&p[6], &ab, who);
-	bind_row_where(&p[9], &w, scope, id, pre);
+	bind_row_where(&p[10], &w, scope, id, pre);
 	rc = db_exec(db, STMT_EI_UPDATE, p, NULL, NULL);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = why_not(db, scope, id);
@@ -622,7 +622,7 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 			  const char *override, size_t override_len,
 			  const struct ei_actor *who)
 {
-	MYSQL_BIND p[9];
+	MYSQL_BIND p[10];
 	unsigned long l16 = 16, lov = override_len;
 	signed char cat = show_in_catalog, en = is_enabled;
 	struct actor_binds ab;
@@ -637,7 +637,7 @@ enum db_err db_ei_install(struct db *db, const unsigned char id[16],
 	else
 		bind_null(&p[4]);
 	bind_actor(&p[5], &ab, who);
-	bind_bin(&p[8], env_id, &l16);
+	bind_bin(&p[9], env_id, &l16);
 	rc = db_exec(db, STMT_EI_INSTALL, p, NULL, NULL);
 	if (rc == DB_OK && db_affected(db) == 0)
 		rc = DB_NOTFOUND;

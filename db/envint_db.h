@@ -102,6 +102,7 @@ extern const char *const ei_change_names[CHG__MAX];
 
 struct ei_actor {
 	const unsigned char *token_id;	/* NULL: no token */
+	const char *token_name;		/* its name; NULL: no token */
 	const char *request_id;		/* NULL: none */
 	enum ei_change kind;
 };

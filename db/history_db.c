@@ -1,5 +1,6 @@
 /*
- * Static functions, in order: page_bind, take_text, page_collect, trim.
+ * Static functions, in order: bind_uint, bind_kept, page_bind, take_text,
+ * page_collect, trim.
  */
 #include "db/history_db.h"
 
@@ -28,6 +29,23 @@ struct hist_page {
 	size_t cap[HC__MAX];
 	struct hist_entry e;
 };
+
+static void bind_uint(MYSQL_BIND *b, unsigned *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_LONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
+/* HIST_KEPT's parameters at p[0..2]: keep, keep, the install's id. */
+static void bind_kept(MYSQL_BIND *p, unsigned *keep, const unsigned char id[16],
+		      unsigned long *l16)
+{
+	bind_uint(&p[0], keep);
+	bind_uint(&p[1], keep);
+	bind_bin(&p[2], id, l16);
+}
 
 static void page_bind(struct hist_page *p)
 {
@@ -81,10 +99,10 @@ enum db_err db_history_list(struct db *db, struct arena *a, const struct scope *
 			    struct hist_page **out)
 {
 	struct hist_page *p = arena_calloc(a, sizeof(*p));
-	MYSQL_BIND par[7];
+	MYSQL_BIND par[10];
 	unsigned long l16 = 16;
 	unsigned long long from = q->from, below = q->below;
-	unsigned limit1 = q->limit + 1;
+	unsigned limit1 = q->limit + 1, keep = q->keep;
 	signed char flag;
 	enum db_err rc;
 
@@ -96,10 +114,8 @@ enum db_err db_history_list(struct db *db, struct arena *a, const struct scope *
 	bind_u64(&par[1], &from);
 	bind_u64(&par[2], &below);
 	bind_scope(&par[3], scope, &flag, &l16);
-	memset(&par[6], 0, sizeof(par[6]));
-	par[6].buffer_type = MYSQL_TYPE_LONG;
-	par[6].buffer = &limit1;
-	par[6].is_unsigned = 1;
+	bind_kept(&par[6], &keep, id, &l16);
+	bind_uint(&par[9], &limit1);
 	rc = db_exec(db, STMT_HIST_PAGE, par, p->b, &p->st);
 	if (rc == DB_OK)
 		*out = p;
@@ -136,15 +152,16 @@ enum db_err db_history_visible(struct db *db, const struct scope *scope,
 
 enum db_err db_history_state(struct db *db, struct arena *a, const struct scope *scope,
 			     const unsigned char id[16], unsigned long long version,
-			     struct ei_state *out)
+			     unsigned keep, struct ei_state *out)
 {
-	MYSQL_BIND p[5];
+	MYSQL_BIND p[8];
 	unsigned long l16 = 16;
 	signed char flag;
 
 	bind_bin(&p[0], id, &l16);
 	bind_u64(&p[1], &version);
 	bind_scope(&p[2], scope, &flag, &l16);
+	bind_kept(&p[5], &keep, id, &l16);
 	return ei_state_read(db, STMT_HIST_STATE, p, a, out);
 }
 
@@ -169,13 +186,16 @@ enum db_err db_history_uninstall(struct db *db, const struct scope *scope,
 	signed char flag;
 	enum db_err rc;
 
-	/* token id, token id (for its name), request id; bind_actor's third,
-	 * the kind, is overwritten: this entry's kind is uninstall */
-	bind_actor(&p[1], &ab, who);
-	p[0] = p[1];
+	/* token id, token name, request id; bind_actor's fourth, the kind, is
+	 * overwritten: this entry's kind is uninstall */
+	bind_actor(&p[0], &ab, who);
 	bind_bin(&p[3], id, &l16);
 	bind_scope(&p[4], scope, &flag, &l16);
-	rc = db_exec(db, STMT_HIST_UNINSTALL, p, NULL, NULL);
+	/* the override first (the row and scope, p[3..6]), then the entry
+	 * that names it */
+	rc = db_exec(db, STMT_HIST_UNINSTALL_OVERRIDE, &p[3], NULL, NULL);
+	if (rc == DB_OK)
+		rc = db_exec(db, STMT_HIST_UNINSTALL, p, NULL, NULL);
 	if (rc != DB_OK)
 		return rc;
 	if (db_affected(db) == 0)

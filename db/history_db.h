@@ -1,5 +1,6 @@
 /*
- * The change history of environment integrations (db/migrations/0005):
+ * The change history of environment integrations (db/migrations/0005,
+ * 0006):
  * entries as stored in ei_history, read page by page, one entry's state
  * for a restore, the uninstall entry a DELETE writes, and pruning. Every
  * read is scoped like the rows' (EI_SCOPE), on the entry's own team and
@@ -28,12 +29,12 @@ struct hist_entry {
 	struct text override;	/* canonical JSON; NULL = none */
 };
 
-/* Which entries of one install a page holds: versions in [from, below),
- * newest first, at most limit + 1 of them (the extra one says that a next
- * page exists). */
+/* Which entries of one install a page holds: versions in [from, below)
+ * among the newest `keep` (history_keep; 0: all), newest first, at most
+ * limit + 1 of them (the extra one says that a next page exists). */
 struct hist_query {
 	unsigned long long from, below;
-	unsigned limit;
+	unsigned limit, keep;
 };
 
 struct hist_page;
@@ -56,10 +57,11 @@ enum db_err db_history_visible(struct db *db, const struct scope *scope,
 			       const unsigned char id[16]);
 
 /* One visible entry's flags and override (in `a`), for a restore; its
- * version in out->version. DB_NOTFOUND when there is no such entry. */
+ * version in out->version. DB_NOTFOUND when there is no such entry among
+ * the newest `keep` (0: all). */
 enum db_err db_history_state(struct db *db, struct arena *a, const struct scope *scope,
 			     const unsigned char id[16], unsigned long long version,
-			     struct ei_state *out);
+			     unsigned keep, struct ei_state *out);
 
 /* Inside a DELETE's transaction, before the row goes and under its lock
  * (which read `version`): appends its uninstall entry (version + 1, the

@@ -11,6 +11,8 @@
 
 struct scope {
 	unsigned char token_id[16];	/* the token's own id (history entries) */
+	const char *token_name;		/* and its name, NUL-terminated; same
+					 * lifetime as envs */
 	unsigned char team_id[16];	/* the token's team */
 	bool env_token;			/* token bound to one environment */
 	unsigned char env_id[16];	/* that environment, when env_token */

@@ -45,9 +45,22 @@ const char ei_select_sql[] = EI_SELECT;
 /* The same scope on a history entry's own ids (db/history_db.h). */
 #define HIST_SCOPE " h.team_id = ? AND (? = 0 OR h.environment_id = ?)"
 
+/* Among the newest history_keep entries of the install (parameters: keep,
+ * keep, the install's id; keep 0: all). The triggers prune 16 entries at a
+ * time (db/migrations/0006), so up to 15 older ones may still be stored:
+ * they are not shown, nor restored. One backward dive of the primary key. */
+#define HIST_KEPT \
+	" (? = 0 OR h.version + ? > (SELECT MAX(n.version) FROM ei_history n WHERE n.ei_id = ?))"
+
+/* An entry's override, stored once per install and distinct override
+ * (db/migrations/0006); LEFT JOIN: an entry without one reads NULL. */
+#define HIST_OVERRIDE \
+	" LEFT JOIN ei_history_override o ON o.ei_id = h.ei_id AND o.sha256 = h.override_sha"
+
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "auth_token",	/* STMT_AUTH_TOKEN: one row per environment the token sees */
-	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id, e.env_no, tk.id"
+	  "SELECT tk.secret_sha256, tk.team_id, tk.environment_id, e.id, e.env_no, tk.id,"
+	  " tk.name"
 	  " FROM api_token tk"
 	  " LEFT JOIN environment e ON e.team_id = tk.team_id"
 	  "  AND (tk.environment_id IS NULL OR e.id = tk.environment_id)"
@@ -69,7 +82,8 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  " ei.override = IF(?, ?, ei.override),"
 	  " ei.version = ei.version + 1,"
 	  " ei.updated_at = GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND),"
-	  " ei.changed_by = ?, ei.change_request = ?, ei.change_kind = ?"
+	  " ei.changed_by = ?, ei.change_token_name = ?, ei.change_request = ?,"
+	  " ei.change_kind = ?"
 	  " WHERE ei.id = ? AND" EI_SCOPE " AND (? = 0 OR ei.version = ?)",
 	  false },
 	{ "ei_delete",	/* STMT_EI_DELETE */
@@ -145,9 +159,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	{ "ei_install",	/* STMT_EI_INSTALL: the environment's team comes from the row */
 	  "INSERT INTO environment_integration (id, environment_id, team_id,"
 	  " integration_id, show_in_catalog, is_enabled, override, version,"
-	  " created_at, updated_at, changed_by, change_request, change_kind)"
+	  " created_at, updated_at, changed_by, change_token_name, change_request,"
+	  " change_kind)"
 	  " SELECT ?, e.id, e.team_id, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3),"
-	  " ?, ?, ? FROM environment e WHERE e.id = ?",
+	  " ?, ?, ?, ? FROM environment e WHERE e.id = ?",
 	  false },
 	{ "token_insert",	/* STMT_TOKEN_INSERT */
 	  "INSERT INTO api_token (id, selector, secret_sha256, team_id,"
@@ -186,9 +201,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 			 * newest first: a range of the primary key */
 	  "SELECT h.ei_id, h.environment_id, h.integration_id, h.version, h.at, h.kind,"
 	  " h.token_id, h.token_name, h.request_id, h.show_in_catalog, h.is_enabled,"
-	  " h.override"
-	  " FROM ei_history h WHERE h.ei_id = ? AND h.version >= ? AND h.version < ? AND"
-	  HIST_SCOPE " ORDER BY h.version DESC LIMIT ?",
+	  " o.override"
+	  " FROM ei_history h" HIST_OVERRIDE
+	  " WHERE h.ei_id = ? AND h.version >= ? AND h.version < ? AND"
+	  HIST_SCOPE " AND" HIST_KEPT " ORDER BY h.version DESC LIMIT ?",
 	  true },
 	{ "hist_visible",	/* STMT_HIST_VISIBLE: tells an empty page from a 404:
 				 * an entry, or the row itself (installed before
@@ -198,18 +214,30 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	  " LIMIT 1",
 	  true },
 	{ "hist_state",	/* STMT_HIST_STATE: what a restore writes back */
-	  "SELECT h.version, h.show_in_catalog, h.is_enabled, h.override"
-	  " FROM ei_history h WHERE h.ei_id = ? AND h.version = ? AND" HIST_SCOPE,
+	  "SELECT h.version, h.show_in_catalog, h.is_enabled, o.override"
+	  " FROM ei_history h" HIST_OVERRIDE
+	  " WHERE h.ei_id = ? AND h.version = ? AND" HIST_SCOPE " AND" HIST_KEPT,
 	  true },
+	{ "hist_uninstall_override",	/* STMT_HIST_UNINSTALL_OVERRIDE: counts the
+					 * uninstall entry's override (stores it,
+					 * unless the history holds it already);
+					 * parameters: the row and scope */
+	  "INSERT INTO ei_history_override (ei_id, sha256, override, refs)"
+	  " SELECT ei.id, UNHEX(SHA2(ei.override, 256)), ei.override, 1"
+	  " FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE
+	  " AND ei.override IS NOT NULL"
+	  " ON DUPLICATE KEY UPDATE refs = refs + 1",
+	  false },
 	{ "hist_uninstall",	/* STMT_HIST_UNINSTALL: the entry of a DELETE, from
-				 * the row before it goes; parameters: token id
-				 * (twice), request id, then the row and scope */
+				 * the row before it goes; parameters: token id,
+				 * token name, request id, then the row and scope */
 	  "INSERT INTO ei_history (ei_id, version, environment_id, team_id, integration_id,"
-	  " at, kind, token_id, token_name, request_id, show_in_catalog, is_enabled, override)"
+	  " at, kind, token_id, token_name, request_id, show_in_catalog, is_enabled,"
+	  " override_sha)"
 	  " SELECT ei.id, ei.version + 1, ei.environment_id, ei.team_id, ei.integration_id,"
 	  " GREATEST(UTC_TIMESTAMP(3), ei.updated_at + INTERVAL 1000 MICROSECOND),"
-	  " 'uninstall', ?, (SELECT t.name FROM api_token t WHERE t.id = ?), ?,"
-	  " ei.show_in_catalog, ei.is_enabled, ei.override"
+	  " 'uninstall', ?, ?, ?,"
+	  " ei.show_in_catalog, ei.is_enabled, UNHEX(SHA2(ei.override, 256))"
 	  " FROM environment_integration ei WHERE ei.id = ? AND" EI_SCOPE,
 	  false },
 	{ "hist_trim",	/* STMT_HIST_TRIM: entries up to a version go */

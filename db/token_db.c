@@ -6,9 +6,10 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 			    const unsigned char selector[8],
 			    unsigned char hash[32], struct scope *scope)
 {
-	MYSQL_BIND p[1], res[6];
+	MYSQL_BIND p[1], res[7];
 	unsigned long sel_len = 8, hash_len = 32, team_len = 16, tenv_len = 16, env_len = 16,
-		      tok_len = 16;
+		      tok_len = 16, name_len = 0;
+	char name[TOKEN_NAME_MAX + 1];	/* api_token.name: VARCHAR(255) of utf8mb4 */
 	my_bool tenv_null = 0, env_null = 0;
 	unsigned char team[16], tenv[16], env[16], tok[16];
 	uint32_t env_no = 0;
@@ -34,6 +35,8 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 	res[4].is_unsigned = 1;
 	bind_bin(&res[5], tok, &tok_len);
 	res[5].buffer_length = 16;
+	bind_str(&res[6], name, &name_len);
+	res[6].buffer_length = TOKEN_NAME_MAX;
 
 	rc = db_exec(db, STMT_AUTH_TOKEN, p, res, &st);
 	if (rc != DB_OK)
@@ -50,7 +53,11 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 			cap = mysql_stmt_num_rows(st);
 			scope->envs = arena_alloc(a, (cap ? cap : 1) * 16);
 			scope->env_nos = arena_alloc(a, (cap ? cap : 1) * sizeof(uint32_t));
-			if (scope->envs == NULL || scope->env_nos == NULL) {
+			scope->token_name = arena_strndup(a, name,
+							  name_len < TOKEN_NAME_MAX ? name_len :
+										      TOKEN_NAME_MAX);
+			if (scope->envs == NULL || scope->env_nos == NULL ||
+			    scope->token_name == NULL) {
 				rc = DB_ERR;
 				break;
 			}

@@ -8,6 +8,9 @@
 #include "db/db.h"
 #include "db/scope.h"
 
+/* The longest api_token.name in bytes: VARCHAR(255) of utf8mb4. */
+#define TOKEN_NAME_MAX 1020
+
 /* Finds the live token with this selector. On DB_OK, `hash` holds the
  * stored SHA-256 of its secret and `scope` its team, environment and the
  * sorted list of environments it sees (allocated in `a`). DB_NOTFOUND for

@@ -84,6 +84,7 @@ void envint_history(struct req *r)
 		return;
 	}
 	page_range(&q, &hq);
+	hq.keep = r->cfg->history_keep;
 	rc = db_history_list(r->db, r->arena, &r->scope, id, &hq, &page);
 	if (rc != DB_OK) {
 		req_reply_db(r, rc, EI_NOT_FOUND);
@@ -160,7 +161,8 @@ static enum db_err restore_tx(struct db *db, void *ctx)
 	t->no_entry = t->invalid = false;
 	if (rc != DB_OK)
 		return rc;
-	rc = db_history_state(db, r->arena, &r->scope, t->id, t->version, &s);
+	rc = db_history_state(db, r->arena, &r->scope, t->id, t->version, r->cfg->history_keep,
+			      &s);
 	t->no_entry = rc == DB_NOTFOUND;
 	if (rc != DB_OK)
 		return rc;

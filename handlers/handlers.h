@@ -17,7 +17,8 @@
 
 /* The actor of a write the request makes (the change history): its
  * token and request id. */
-#define EI_ACTOR(r, kind) ((struct ei_actor){ (r)->scope.token_id, (r)->id, (kind) })
+#define EI_ACTOR(r, chg) ((struct ei_actor){ .token_id = (r)->scope.token_id, \
+	.token_name = (r)->scope.token_name, .request_id = (r)->id, .kind = (chg) })
 
 /* The {id} of an item route into id; 0, or -1 after replying 404. */
 int ei_id_or_reply(struct req *r, unsigned char id[16]);

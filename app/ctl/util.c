@@ -31,7 +31,7 @@ int ctl_need_id(const char *what, const char *s, unsigned char out[16])
 	return 0;
 }
 
-const struct ei_actor ctl_actor = { NULL, NULL, CHG_ADMIN };
+const struct ei_actor ctl_actor = { .kind = CHG_ADMIN };
 
 void ctl_print_id(const unsigned char id[16])
 {

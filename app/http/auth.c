@@ -26,7 +26,8 @@ struct auth_entry {
 	bool used;
 	unsigned char selector[TOKEN_SELECTOR_LEN];
 	unsigned char hash[TOKEN_HASH_LEN];
-	struct scope scope;	/* envs malloc'd, env_nos in the same block */
+	struct scope scope;	/* envs, env_nos and token_name in `block` */
+	void *block;
 	long long expires_ms;
 };
 
@@ -57,35 +58,40 @@ static void cache_put(const unsigned char selector[TOKEN_SELECTOR_LEN],
 		      const struct scope *scope, unsigned ttl_s)
 {
 	struct auth_entry *e = cache_slot(selector);
-	unsigned char (*envs)[16] = NULL;
-	uint32_t *nos = NULL;
+	size_t n = scope->n_envs, name_len = strlen(scope->token_name);
+	/* one block: the ids, their numbers (16-byte slots keep the numbers
+	 * aligned), then the token's name */
+	unsigned char (*envs)[16] = malloc(n * (16 + sizeof(uint32_t)) + name_len + 1);
+	uint32_t *nos;
+	char *name;
 
-	if (ttl_s == 0)
-		return;
-	if (scope->n_envs > 0) {
-		/* one block: the ids, then their numbers (16-byte slots keep
-		 * the numbers aligned) */
-		envs = malloc(scope->n_envs * (16 + sizeof(uint32_t)));
-		if (envs == NULL)
-			return;	/* no cache entry; nothing else changes */
-		nos = (uint32_t *)(envs + scope->n_envs);
-		memcpy(envs, scope->envs, scope->n_envs * 16);
-		memcpy(nos, scope->env_nos, scope->n_envs * sizeof(uint32_t));
+	if (ttl_s == 0 || envs == NULL) {
+		free(envs);
+		return;	/* no cache entry; nothing else changes */
 	}
-	free(e->scope.envs);
+	nos = (uint32_t *)(envs + n);
+	name = (char *)(nos + n);
+	if (n > 0) {
+		memcpy(envs, scope->envs, n * 16);
+		memcpy(nos, scope->env_nos, n * sizeof(uint32_t));
+	}
+	memcpy(name, scope->token_name, name_len + 1);
+	free(e->block);
 	e->used = true;
 	memcpy(e->selector, selector, TOKEN_SELECTOR_LEN);
 	memcpy(e->hash, hash, TOKEN_HASH_LEN);
 	e->scope = *scope;
-	e->scope.envs = envs;
-	e->scope.env_nos = nos;
+	e->scope.envs = n > 0 ? envs : NULL;
+	e->scope.env_nos = n > 0 ? nos : NULL;
+	e->scope.token_name = name;
+	e->block = envs;
 	e->expires_ms = now_ms() + (long long)ttl_s * 1000;
 }
 
 void auth_cache_clear(void)
 {
 	for (int i = 0; i < AUTH_CACHE_SLOTS; i++) {
-		free(cache[i].scope.envs);
+		free(cache[i].block);
 		memset(&cache[i], 0, sizeof(cache[i]));
 	}
 }

@@ -107,6 +107,31 @@ def install_drift(stack, database="envint"):
     return drift
 
 
+def history_override_drift(stack, database="envint"):
+    """Where ei_history_override (db/migrations/0006) disagrees with the
+    entries that name its overrides, recomputed here from ei_history:
+    (install, sha256, stored refs, entries naming it) in hex, and
+    (install, sha256, "hash", "") for an override whose hash is not its
+    own; [] when it is exact. An entry whose override is missing shows as
+    stored refs None."""
+    want = {}
+    for ei, sha in (line.split("\t") for line in stack.sql_root(
+            "SELECT HEX(ei_id), HEX(override_sha) FROM ei_history"
+            " WHERE override_sha IS NOT NULL", database=database).stdout.splitlines()):
+        want[ei, sha] = want.get((ei, sha), 0) + 1
+    have, drift = {}, []
+    for ei, sha, refs, own in (line.split("\t") for line in stack.sql_root(
+            "SELECT HEX(ei_id), HEX(sha256), refs, sha256 = UNHEX(SHA2(override, 256))"
+            " FROM ei_history_override", database=database).stdout.splitlines()):
+        have[ei, sha] = int(refs)
+        if own != "1":
+            drift.append((ei, sha, "hash", ""))
+    for key in sorted(set(want) | set(have)):
+        if have.get(key) != want.get(key):
+            drift.append((key[0], key[1], have.get(key), want.get(key)))
+    return drift
+
+
 def procs_running(binary):
     """The pids of the processes whose executable is `binary` (an absolute
     path; mod_fcgid's envint is a copy of its own)."""

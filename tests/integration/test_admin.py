@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import tempfile
 
-from helpers import REDACTED, check, expect_error, install_drift
+from helpers import REDACTED, check, expect_error, history_override_drift, install_drift
 
 
 def test_access_log_line_per_request(stack):
@@ -156,16 +156,17 @@ def test_cli_rejects_invalid_integration_files(stack):
     check(r.returncode == 2 and "UUID" in r.stderr, r.stderr)
 
 
-def test_migrations_0002_to_0005_upgrade_installs(stack):
+def test_migrations_0002_to_0006_upgrade_installs(stack):
     """A database at schema version 1 with installs, migrated as it would
     have been: to version 2 (0002: integration_install as sorted id lists),
     then with a new install, through version 3 (0003: every environment gets
     its number in its team in creation order, the lists become bitmaps of
     those numbers, the triggers keep them after that, and number a new
     environment) to version 4 (0004: every integration has a version, 1 for
-    the existing ones) and 5 (0005: the change history, empty for existing
-    installs, then kept by the triggers), and re-running 0003 to 0005 (as
-    after a failure half-way) is safe."""
+    the existing ones), 5 (0005: the change history, empty for existing
+    installs, then kept by the triggers) and 6 (0006: each override stored
+    once), and re-running 0003 to 0006 (as after a failure half-way) is
+    safe."""
     db = "envint_mig2"
     stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
                    "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
@@ -212,9 +213,9 @@ def test_migrations_0002_to_0005_upgrade_installs(stack):
         stack.sql_root(install(6, envs["e2"], team, integs[1]), database=db)
         for attempt in range(2):
             out = stack.ctl("--db-name", db, "migrate", "--dir", os.path.join(stack.srcdir, "db"))
-            check(out.stdout.strip() == "schema version 5", out.stdout + out.stderr)
+            check(out.stdout.strip() == "schema version 6", out.stdout + out.stderr)
             check(out.stderr.index("0003_") < out.stderr.index("0004_") <
-                  out.stderr.index("0005_"), out.stderr)
+                  out.stderr.index("0005_") < out.stderr.index("0006_"), out.stderr)
             hist = stack.sql_root("SELECT COUNT(*) FROM ei_history", database=db).stdout.strip()
             check(hist == "0", "attempt %d: history invented for old installs: %s"
                   % (attempt, hist))
@@ -263,6 +264,114 @@ def test_migrations_0002_to_0005_upgrade_installs(stack):
         procs = stack.sql_root("SELECT COUNT(*) FROM information_schema.routines"
                                " WHERE routine_schema = '%s'" % db).stdout.strip()
         check(procs == "0", procs)
+    finally:
+        shutil.rmtree(d)
+        stack.sql_root("DROP DATABASE IF EXISTS %s" % db)
+
+
+def test_migration_0006_stores_each_history_override_once(stack):
+    """A database at version 5 whose history holds overrides (written by
+    0005's triggers) migrates to 6: every entry keeps its override, now
+    stored once per install and distinct override with the count of
+    entries naming it, and ei_history's own copy is gone; re-running 0006
+    changes nothing; after it the triggers count each new entry, pruning
+    and any DELETE of entries uncount them, and an override goes with its
+    last entry."""
+    db = "envint_mig6"
+    stack.sql_root("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;"
+                   "GRANT ALL ON %s.* TO 'envint'@'localhost';" % (db, db, db))
+    d = tempfile.mkdtemp(dir=stack.dir)
+
+    def sql(text):
+        return stack.sql_root(text, database=db).stdout
+
+    def migrate(src, want):
+        out = stack.ctl("--db-name", db, "migrate", "--dir", src)
+        check(out.stdout.strip() == "schema version %d" % want, out.stdout + out.stderr)
+
+    def overrides(ei, joined=True):
+        """The ei's entries' overrides, oldest first: through the join, or
+        (joined false) from 0005's own column."""
+        source = ("IFNULL(o.override, '-') FROM ei_history h LEFT JOIN ei_history_override o"
+                  " ON o.ei_id = h.ei_id AND o.sha256 = h.override_sha" if joined
+                  else "IFNULL(h.override, '-') FROM ei_history h")
+        return [line.split("\t")[1] for line in sql(
+            "SELECT h.version, %s WHERE h.ei_id = UNHEX('%032X') ORDER BY h.version"
+            % (source, ei)).splitlines()]
+
+    def stored():
+        return sorted(tuple(line.split("\t")) for line in sql(
+            "SELECT HEX(ei_id), override, refs FROM ei_history_override").splitlines())
+
+    def update(ei, override):
+        return ("UPDATE environment_integration SET version = version + 1, override = %s"
+                " WHERE id = UNHEX('%032X');" % ("NULL" if override is None else "'%s'" % override, ei))
+
+    a, b, c = '{"label":"a"}', '{"label":"b"}', '{"label":"c"}'
+    try:
+        shutil.copy(os.path.join(stack.srcdir, "db", "schema.sql"), d)
+        os.mkdir(os.path.join(d, "migrations"))
+        for n in ("0002_integration_install", "0003_install_bitmap", "0004_integration_version",
+                  "0005_history"):
+            shutil.copy(os.path.join(stack.srcdir, "db", "migrations", n + ".sql"),
+                        os.path.join(d, "migrations"))
+        migrate(d, 5)
+        team, env, integ = "AA" * 16, "AE" * 16, "A1" * 16
+        t0 = "'2021-01-01 00:00:00.000'"
+        sql("INSERT INTO team (id, name, created_at, updated_at) VALUES (UNHEX('%s'), 't', %s, %s);"
+            "INSERT INTO environment (id, team_id, name, created_at, updated_at) VALUES"
+            " (UNHEX('%s'), UNHEX('%s'), 'e', %s, %s);"
+            "INSERT INTO integration (id, team_id, name, category, config, config_public,"
+            " created_at, updated_at) VALUES (UNHEX('%s'), UNHEX('%s'), 'i', 'crm', '{}', '{}',"
+            " %s, %s);" % (team, t0, t0, env, team, t0, t0, integ, team, t0, t0))
+        for n, first in ((1, a), (2, a), (3, None)):
+            sql("INSERT INTO integration (id, team_id, name, category, config, config_public,"
+                " created_at, updated_at) VALUES (UNHEX('%032X'), UNHEX('%s'), 'i%d', 'crm', '{}',"
+                " '{}', %s, %s);"
+                "INSERT INTO environment_integration (id, environment_id, team_id, integration_id,"
+                " override, created_at, updated_at) VALUES (UNHEX('%032X'), UNHEX('%s'),"
+                " UNHEX('%s'), UNHEX('%032X'), %s, %s, %s);"
+                % (0x100 + n, team, n, t0, t0, n, env, team, 0x100 + n,
+                   "NULL" if first is None else "'%s'" % first, t0, t0))
+        sql(update(1, b) + update(1, a) + update(1, None) + update(1, a))
+        before = {ei: overrides(ei, joined=False) for ei in (1, 2, 3)}
+        check(before == {1: [a, b, a, "-", a], 2: [a], 3: ["-"]}, "under 0005: %r" % before)
+
+        for attempt in range(2):
+            migrate(os.path.join(stack.srcdir, "db"), 6)
+            cols = sql("SELECT column_name FROM information_schema.columns WHERE table_schema ="
+                       " '%s' AND table_name = 'ei_history' AND column_name LIKE 'override%%'"
+                       % db).split()
+            check(cols == ["override_sha"], "attempt %d: columns %r" % (attempt, cols))
+            after = {ei: overrides(ei) for ei in (1, 2, 3)}
+            check(after == before, "attempt %d: %r" % (attempt, after))
+            check(stored() == [("%032X" % 1, a, "3"), ("%032X" % 1, b, "1"), ("%032X" % 2, a, "1")],
+                  "attempt %d: %r" % (attempt, stored()))
+            check(history_override_drift(stack, db) == [], history_override_drift(stack, db))
+            # as if the file had failed before recording itself
+            sql("DELETE FROM schema_version WHERE version >= 6")
+        migrate(os.path.join(stack.srcdir, "db"), 6)
+
+        # 0006's triggers, keeping 2 as an envint connection would: v6 (c)
+        # is stored; v7 to v15 (a, b in turn) count; v16 (b) prunes up to
+        # 16 - 2 = 14, which leaves v15 (a) and v16 (b) and uncounts c
+        news = [c] + [a if v % 2 else b for v in range(7, 17)]
+        sql("SET @envint_history_keep = 2;" + "".join(update(1, o) for o in news[:-1]))
+        check(overrides(1) == [a, b, a, "-", a] + news[:-1], overrides(1))
+        check(stored() == [("%032X" % 1, a, "8"), ("%032X" % 1, b, "5"), ("%032X" % 1, c, "1"),
+                           ("%032X" % 2, a, "1")], stored())
+        sql("SET @envint_history_keep = 2;" + update(1, news[-1]))
+        check(overrides(1) == [a, b], overrides(1))
+        check(stored() == [("%032X" % 1, a, "1"), ("%032X" % 1, b, "1"), ("%032X" % 2, a, "1")],
+              stored())
+        check(history_override_drift(stack, db) == [], history_override_drift(stack, db))
+        # b's only entry goes, and b with it; then a DBA's DELETE of all
+        sql("DELETE FROM ei_history WHERE ei_id = UNHEX('%032X') AND version = 16" % 1)
+        check(("%032X" % 1, b, "1") not in stored() and history_override_drift(stack, db) == [],
+              stored())
+        sql("DELETE FROM ei_history WHERE ei_id = UNHEX('%032X')" % 1)
+        check(stored() == [("%032X" % 2, a, "1")], stored())
+        check(history_override_drift(stack, db) == [], history_override_drift(stack, db))
     finally:
         shutil.rmtree(d)
         stack.sql_root("DROP DATABASE IF EXISTS %s" % db)
@@ -360,7 +469,7 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(other.sql("SHOW TABLES") == [], "migrate changed something: %r" % other.sql("SHOW TABLES"))
         other.sql_root("SET GLOBAL log_bin_trust_function_creators = 1")
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 5", r.stdout)
+        check(r.stdout.strip() == "schema version 6", r.stdout)
         nokey = other.sql(
             "SELECT t.TABLE_NAME FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'envint'"
             " AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS c"
@@ -369,6 +478,6 @@ def test_migrate_checks_the_server_before_changing_anything(stack):
         check(nokey == [], "tables without a primary key: %r" % nokey)
         # nothing left to apply: no check needed, nothing printed but the version
         r = other.ctl("migrate", "--dir", os.path.join(stack.srcdir, "db"))
-        check(r.stdout.strip() == "schema version 5", r.stdout)
+        check(r.stdout.strip() == "schema version 6", r.stdout)
     finally:
         other.stop_db()

@@ -14,8 +14,9 @@ successful write the row is read from the database and the entry it must
 have left is derived from it, with the answering X-Request-Id and the
 acting token (its id looked up by selector). "Nothing was written"
 compares the row's columns, the CHECKSUM of environment_integration, the
-row's ei_history rows and the CHECKSUM of ei_history before and after
-(frozen()).
+row's ei_history rows (with their overrides) and the CHECKSUMs of
+ei_history and ei_history_override before and after (frozen()). Every
+check of the log also recounts ei_history_override's refs.
 
 Retention runs on extra envint instances (one worker, their own nginx)
 with history_keep set in their configuration; `envintctl history prune`
@@ -29,7 +30,7 @@ import re
 import tempfile
 import uuid
 
-from helpers import check
+from helpers import check, history_override_drift
 from test_cut import envint_instance, nginx_for
 from test_write import (JSON, MIB, PATH, api_time, check_write, expect_400,
                         expect_clean_error, parallel, send, snapshot, state)
@@ -177,8 +178,24 @@ def history_rows(stack, ei):
         "SELECT version, kind, LOWER(HEX(environment_id)), LOWER(HEX(team_id)),"
         " LOWER(HEX(integration_id)), at, IFNULL(LOWER(HEX(token_id)), '-'),"
         " IFNULL(token_name, '-'), IFNULL(request_id, '-'), show_in_catalog, is_enabled,"
-        " IFNULL(HEX(override), '-') FROM ei_history WHERE ei_id = UNHEX('%s') ORDER BY version"
-        % _hex(ei))
+        " IFNULL(HEX(o.override), '-') FROM ei_history h LEFT JOIN ei_history_override o"
+        " ON o.ei_id = h.ei_id AND o.sha256 = h.override_sha WHERE h.ei_id = UNHEX('%s')"
+        " ORDER BY version" % _hex(ei))
+
+
+def plant_override(stack, ei, version, text):
+    """Makes entry `version` of `ei` name `text` as its override, the way a
+    DBA who keeps ei_history_override's counts would (db/migrations/0006):
+    the new override counted, the old one uncounted (and gone at 0)."""
+    e, sha = "UNHEX('%s')" % _hex(ei), "UNHEX(SHA2('%s', 256))" % text
+    stack.sql("INSERT INTO ei_history_override (ei_id, sha256, override, refs)"
+              " VALUES (%s, %s, '%s', 1) ON DUPLICATE KEY UPDATE refs = refs + 1;"
+              "UPDATE ei_history_override o JOIN ei_history h"
+              " ON o.ei_id = h.ei_id AND o.sha256 = h.override_sha SET o.refs = o.refs - 1"
+              " WHERE h.ei_id = %s AND h.version = %d;"
+              "UPDATE ei_history SET override_sha = %s WHERE ei_id = %s AND version = %d;"
+              "DELETE FROM ei_history_override WHERE ei_id = %s AND refs = 0"
+              % (e, sha, text, e, version, sha, e, version, e))
 
 
 def db_versions(stack, ei, database=None):
@@ -190,10 +207,10 @@ def db_versions(stack, ei, database=None):
 
 def frozen(stack, ei):
     """Everything a refused request must leave alone: the row, the
-    environment_integration CHECKSUM, the row's history, ei_history's
-    CHECKSUM."""
+    environment_integration CHECKSUM, the row's history, the CHECKSUMs of
+    ei_history and of the overrides it names."""
     return (state(stack, ei), history_rows(stack, ei),
-            stack.sql("CHECKSUM TABLE ei_history")[0][1])
+            [r[1] for r in stack.sql("CHECKSUM TABLE ei_history, ei_history_override")])
 
 
 def db_now(stack):
@@ -273,6 +290,8 @@ def check_log(http, log, token):
         check(g == x, "entry v%s:\n got %r\nwant %r" % (x["version"], g, x))
     check(db_versions(log.stack, log.ei) == [e["version"] for e in want],
           "ei_history versions %r" % db_versions(log.stack, log.ei))
+    drift = history_override_drift(log.stack)
+    check(drift == [], "ei_history_override miscounted: %r" % drift[:5])
     return got
 
 
@@ -670,8 +689,7 @@ def test_restore_of_an_override_todays_rules_refuse_is_400(stack):
     log = row_with_history(stack, w, 3)
     for v, text, path in ((1, '{"label":"ok","planted":1}', "override.planted"),
                           (2, '{"headers":{"A":1}}', "override.headers.A")):
-        stack.sql("UPDATE ei_history SET override = '%s' WHERE ei_id = UNHEX('%s') AND version = %d"
-                  % (text, _hex(log.ei), v))
+        plant_override(stack, log.ei, v, text)
         before = frozen(stack, log.ei)
         r = restore(stack, log.ei, w.token, {"version": v})
         try:
@@ -688,8 +706,7 @@ def test_restore_of_a_damaged_entry_is_500_and_writes_nothing(stack):
     server's fault, a 500 envelope that says no more, and nothing written."""
     w = world(stack)
     log = row_with_history(stack, w, 2)
-    stack.sql("UPDATE ei_history SET override = '{\"label\":' WHERE ei_id = UNHEX('%s')"
-              " AND version = 1" % _hex(log.ei))
+    plant_override(stack, log.ei, 1, '{"label":')
     before = frozen(stack, log.ei)
     r = restore(stack, log.ei, w.token, {"version": 1})
     expect_clean_error(r, 500, "internal error")
@@ -825,25 +842,38 @@ def front(stack, name, **conf):
 
 
 def test_history_keep_keeps_the_newest_entries(stack):
-    """history_keep=3: after 6 writes exactly the newest 3 remain; a pruned version is 404."""
+    """history_keep=3: after every write the API shows exactly the newest 3 entries, while
+    the database holds at most 15 more (the triggers prune 16 at a time, at versions 16,
+    32, ...); an entry still stored but past the newest 3 is neither listed nor restored
+    (404, nothing written); a DELETE trims to exactly 3 itself."""
     w = world(stack)
     with front(stack, "hist-keep3", history_keep=3) as (_, ng):
         ei, r = install(stack, w, http=ng)
-        for k in range(5):
-            r = patch(ng, ei, w.token, {"override": {"label": "keep %d" % k}})
-            check(r.status == 200, show(r))
-        check([e["version"] for e in entries(ng, ei, w.token)] == [6, 5, 4], "kept")
-        check(db_versions(stack, ei) == [6, 5, 4], "ei_history %r" % db_versions(stack, ei))
-        before = frozen(stack, ei)
-        expect_clean_error(restore(ng, ei, w.token, {"version": 2}), 404, NO_ENTRY)
-        check(frozen(stack, ei) == before, "restore of a pruned version wrote")
-        r = restore(ng, ei, w.token, {"version": 4})
-        check(r.status == 200 and r.header("ETag") == '"7"', show(r))
-        check(db_versions(stack, ei) == [7, 6, 5], "after restore %r" % db_versions(stack, ei))
+        for v in range(2, 20):
+            # four overrides in turn: entries share them (ei_history_override)
+            r = patch(ng, ei, w.token, {"override": {"label": "keep %d" % (v % 4)}})
+            check(r.status == 200 and r.header("ETag") == '"%d"' % v, show(r))
+            check([e["version"] for e in entries(ng, ei, w.token)] ==
+                  list(range(v, max(v - 3, 0), -1)), "kept at v%d" % v)
+            lowest = 1 if v < 16 else 14    # version 16 pruned up to 16 - 3 = 13
+            check(db_versions(stack, ei) == list(range(v, lowest - 1, -1)),
+                  "v%d: ei_history %r" % (v, db_versions(stack, ei)))
+            if v == 15:
+                check(page(ng, ei, w.token, "version=2")["result"] == [], "?version=2 listed")
+                before = frozen(stack, ei)
+                expect_clean_error(restore(ng, ei, w.token, {"version": 2}), 404, NO_ENTRY)
+                check(frozen(stack, ei) == before, "restore of a pruned version wrote")
+        drift = history_override_drift(stack)
+        check(drift == [], "ei_history_override miscounted: %r" % drift[:5])
+        r = restore(ng, ei, w.token, {"version": 17})
+        check(r.status == 200 and r.header("ETag") == '"20"', show(r))
         check(delete(ng, ei, w.token).status == 200, "delete")
         got = entries(ng, ei, w.token)
-        check([(e["version"], e["kind"]) for e in got] == [(8, "uninstall"), (7, "restore"),
-                                                          (6, "update")], got)
+        check([(e["version"], e["kind"]) for e in got] == [(21, "uninstall"), (20, "restore"),
+                                                          (19, "update")], got)
+        check(db_versions(stack, ei) == [21, 20, 19], "after the DELETE %r" % db_versions(stack, ei))
+        drift = history_override_drift(stack)
+        check(drift == [], "ei_history_override miscounted: %r" % drift[:5])
 
 
 def test_a_page_past_reply_buffer_max_ends_early_with_a_cursor(stack):

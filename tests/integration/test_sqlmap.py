@@ -593,9 +593,10 @@ def db_state(stack, team):
         " COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', HEX(id), COALESCE(override, 'NULL'),"
         " version, updated_at))), 0)"
         " FROM environment_integration WHERE team_id <> UNHEX('%s');"
-        " SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', HEX(ei_id), version, kind,"
-        " COALESCE(SHA2(override, 256), 'NULL')))), 0)"
-        " FROM ei_history WHERE team_id <> UNHEX('%s');"
+        " SELECT COUNT(*), COALESCE(BIT_XOR(CRC32(CONCAT_WS('|', HEX(h.ei_id), h.version,"
+        " h.kind, COALESCE(SHA2(o.override, 256), 'NULL'), COALESCE(o.refs, 'NULL')))), 0)"
+        " FROM ei_history h LEFT JOIN ei_history_override o"
+        "  ON o.ei_id = h.ei_id AND o.sha256 = h.override_sha WHERE h.team_id <> UNHEX('%s');"
         " SELECT COUNT(*) FROM environment_integration WHERE team_id = UNHEX('%s')"
         % (", ".join(_TABLES), t, t, t))
     return [tuple(r) for r in rows]
