@@ -40,6 +40,7 @@ struct db {
 	struct dyn_stmt dyn[DYN_CACHE];
 	unsigned long long clock;
 	MYSQL_STMT *last;		/* the statement db_affected reports on */
+	bool all_prepared;		/* prepare_all ran on this connection */
 	bool in_tx;
 	bool schema_ok;			/* checked once per process */
 	bool fatal;

@@ -109,3 +109,69 @@ def test_private_database_installs_where_the_host_name_does_not_resolve(stack):
               "install failed: %r" % (results[1][:2] + (results[1][2][-300:],),))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _history_au(stack):
+    """The text of trigger ei_history_au as db/migrations/0006 creates it."""
+    with open(os.path.join(stack.srcdir, "db", "migrations", "0006_history_overrides.sql")) as f:
+        sql = f.read()
+    start = sql.index("CREATE TRIGGER ei_history_au")
+    return sql[start:sql.index("\nEND;", start) + 4]
+
+
+def _replace_trigger(stack, text):
+    """Drops ei_history_au and creates `text` in its place, through the
+    mariadb client (DELIMITER keeps the body whole)."""
+    r = subprocess.run(["mariadb", "--no-defaults", "-S", stack.db_sock, "-uroot", "envint"],
+                       input="DROP TRIGGER IF EXISTS ei_history_au;\nDELIMITER //\n%s//\n"
+                       "DELIMITER ;\n" % text, capture_output=True, text=True)
+    check(r.returncode == 0, r.stderr)
+
+
+def test_statements_prepared_before_a_schema_change_are_prepared_again(stack):
+    """MariaDB 10.11 answers "Table 'envint.t' doesn't exist" (1146) to every execution of
+    a statement prepared before the triggers of its table were replaced by ones with a
+    table alias (or a table they use was altered), until the connection goes. envint
+    reconnects and runs it again: writes through workers that kept their statements across
+    such a change all succeed, and each leaves its history entry."""
+    ei = demo_ei(stack)
+    token = stack.tokens["acme-production"]
+    path = "/environment-integration/" + ei
+    hexid = ei.replace("-", "")
+
+    def patches(what):
+        # enough for every worker of the stack to run (and so hold) the
+        # prepared UPDATE
+        for k in range(3 * stack.workers):
+            r = stack.request("PATCH", path, token=token, body={"is_enabled": k % 2 == 0})
+            check(r.status == 200, "%s: PATCH %d: %d %r" % (what, k, r.status, r.body[:200]))
+
+    def entries():
+        return int(stack.sql("SELECT COUNT(*) FROM ei_history WHERE ei_id = UNHEX('%s')"
+                             % hexid)[0][0])
+
+    original = _history_au(stack)
+    # as 0005 had it: the token's name read through an alias
+    aliased = original.replace("NEW.change_token_name,",
+                               "(SELECT t.name FROM api_token t WHERE t.id = NEW.changed_by),")
+    check(aliased != original, "0006's ei_history_au no longer reads change_token_name")
+    log_path = os.path.join(stack.dir, "envint.log")
+    log_from = os.path.getsize(log_path)
+    try:
+        patches("before")
+        n = entries()
+        _replace_trigger(stack, aliased)
+        patches("aliased trigger")
+        check(entries() == n + 3 * stack.workers, "entries %d, wanted %d"
+              % (entries(), n + 3 * stack.workers))
+        stack.sql("ALTER TABLE ei_history COMMENT = 'altered under prepared statements'")
+        patches("ei_history altered")
+    finally:
+        stack.sql("ALTER TABLE ei_history COMMENT = ''")
+        _replace_trigger(stack, original)
+    patches("trigger put back")
+    with open(log_path, errors="replace") as f:
+        f.seek(log_from)
+        log = f.read()
+    check("reconnecting (statements prepared before a schema change)" in log,
+          "the workers never met 1146: the test no longer reproduces it")
