@@ -160,6 +160,14 @@ static inline void bind_tiny(MYSQL_BIND *b, signed char *v)
 	b->buffer = v;
 }
 
+static inline void bind_uint(MYSQL_BIND *b, unsigned *v)
+{
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_LONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
 static inline void bind_u64(MYSQL_BIND *b, unsigned long long *v)
 {
 	memset(b, 0, sizeof(*b));

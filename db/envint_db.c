@@ -348,10 +348,7 @@ enum db_err db_ei_list(struct db *db, struct arena *a, const struct scope *scope
 	}
 	b.w = put(b.w, order_sql);
 	*b.w = '\0';
-	memset(&b.p[b.k], 0, sizeof(b.p[b.k]));
-	b.p[b.k].buffer_type = MYSQL_TYPE_LONG;
-	b.p[b.k].buffer = &limit1;
-	b.p[b.k].is_unsigned = 1;
+	bind_uint(&b.p[b.k], &limit1);
 
 	ei_bind(&page->eb);
 	page->a = a;

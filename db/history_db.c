@@ -1,6 +1,6 @@
 /*
- * Static functions, in order: bind_uint, bind_kept, page_bind, take_text,
- * page_collect, trim.
+ * Static functions, in order: bind_kept, page_bind, take_text, page_collect,
+ * trim.
  */
 #include "db/history_db.h"
 
@@ -29,14 +29,6 @@ struct hist_page {
 	size_t cap[HC__MAX];
 	struct hist_entry e;
 };
-
-static void bind_uint(MYSQL_BIND *b, unsigned *v)
-{
-	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_LONG;
-	b->buffer = v;
-	b->is_unsigned = 1;
-}
 
 /* HIST_KEPT's parameters at p[0..2]: keep, keep, the install's id. */
 static void bind_kept(MYSQL_BIND *p, unsigned *keep, const unsigned char id[16],

@@ -29,10 +29,7 @@ enum db_err db_token_lookup(struct db *db, struct arena *a,
 	bind_bin(&res[3], env, &env_len);
 	res[3].buffer_length = 16;
 	res[3].is_null = &env_null;
-	memset(&res[4], 0, sizeof(res[4]));
-	res[4].buffer_type = MYSQL_TYPE_LONG;
-	res[4].buffer = &env_no;
-	res[4].is_unsigned = 1;
+	bind_uint(&res[4], &env_no);
 	bind_bin(&res[5], tok, &tok_len);
 	res[5].buffer_length = 16;
 	bind_str(&res[6], name, &name_len);

@@ -59,16 +59,17 @@ static void cache_put(const unsigned char selector[TOKEN_SELECTOR_LEN],
 {
 	struct auth_entry *e = cache_slot(selector);
 	size_t n = scope->n_envs, name_len = strlen(scope->token_name);
-	/* one block: the ids, their numbers (16-byte slots keep the numbers
-	 * aligned), then the token's name */
-	unsigned char (*envs)[16] = malloc(n * (16 + sizeof(uint32_t)) + name_len + 1);
+	unsigned char (*envs)[16];
 	uint32_t *nos;
 	char *name;
 
-	if (ttl_s == 0 || envs == NULL) {
-		free(envs);
+	if (ttl_s == 0)
+		return;
+	/* one block: the ids, their numbers (16-byte slots keep the numbers
+	 * aligned), then the token's name */
+	envs = malloc(n * (16 + sizeof(uint32_t)) + name_len + 1);
+	if (envs == NULL)
 		return;	/* no cache entry; nothing else changes */
-	}
 	nos = (uint32_t *)(envs + n);
 	name = (char *)(nos + n);
 	if (n > 0) {

@@ -465,6 +465,26 @@ static enum db_err tx_body(struct db *db, void *ctx)
 	return db_exec(db, t->stmt, NULL, NULL, NULL);
 }
 
+/* Every statement is prepared before a connection's first transaction,
+ * none inside it; a connection lost while preparing them is reconnected
+ * and the transaction runs once, on the new connection. */
+static void test_tx_statements_prepared_before_begin(void **state)
+{
+	struct tx_ctx t = { 0, STMT_EI_UPDATE };
+	struct db *db = fresh_db(1);
+
+	(void)state;
+	fk.prepare_errno = CR_SERVER_LOST;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_OK);
+	assert_int_equal(t.runs, 1);
+	assert_int_equal(fk.node[0].connects, 2);
+	assert_int_equal(fk.prepares, 1 + STMT__MAX);	/* the lost one, then all */
+	t.runs = 0;
+	assert_int_equal(db_tx_run(db, tx_body, &t), DB_OK);
+	assert_int_equal(fk.prepares, 1 + STMT__MAX);	/* none again */
+	db_free(db);
+}
+
 /* A transaction rolled back by the server (a deadlock, or Galera's
  * certification conflict at a statement or at COMMIT) runs again whole. */
 static void test_tx_runs_again_after_rollback(void **state)
@@ -683,6 +703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_connect_backoff),
 		cmocka_unit_test(test_failed_prepare_not_cached),
 		cmocka_unit_test(test_stale_statement_runs_again_on_a_new_connection),
+		cmocka_unit_test(test_tx_statements_prepared_before_begin),
 		cmocka_unit_test(test_tx_runs_again_after_rollback),
 		cmocka_unit_test(test_tx_retries_are_bounded),
 		cmocka_unit_test(test_tx_lost_commit_not_run_again),
